@@ -40,6 +40,7 @@ demo: synth convert dbt export
 lint: venv
 	$(BIN)/ruff check python tests benchmarks
 	$(BIN)/ruff format --check python tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/sqlfluff lint models macros tests/dbt --disable-progress-bar --nocolor
 
 format: venv
