@@ -1,0 +1,1 @@
+"""Raw PhysioNet releases -> typed Parquet lake (`python -m convert`); see docs/architecture.md section 2."""

@@ -1,0 +1,219 @@
+"""Run the plan: skip unchanged tables, convert the rest concurrently (biggest first), write the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from convert import manifest
+from convert.builders import BUILDERS, fingerprint
+from convert.detect import FoundRelease, detect
+from convert.errors import ConvertError
+from convert.lakefs import ensure_dir, publish, remove_leftovers, temp_name
+from convert.plan import Task, make_plan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Options:
+    paths: list[Path]
+    lake: Path
+    force: bool = False
+    workers: int = 2
+    only: list[str] = field(default_factory=list)
+    memory_limit_gb: float = 6.0
+
+
+@dataclass
+class Result:
+    task: Task
+    status: str  # converted | skipped | absent | failed
+    raw_rows: int = 0
+    parquet_rows: int = 0
+    parquet_bytes: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    entry: dict = field(default_factory=dict)
+
+
+def _schema_digest(task: Task) -> str:
+    return hashlib.sha256(json.dumps([task.builder, task.schema]).encode()).hexdigest()[:16]
+
+
+_local = threading.local()
+
+
+def _connection(opts: Options) -> duckdb.DuckDBPyConnection:
+    """One DuckDB connection per worker thread, reused across its tables (connecting costs more than a
+    small table's conversion)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = _connect(opts)
+    return con
+
+
+def _drop_connection() -> None:
+    """Forget this thread's connection after a failure, so that no state of it leaks into the next table."""
+    con = getattr(_local, "con", None)
+    _local.con = None
+    if con is not None:
+        con.close()
+
+
+def _connect(opts: Options) -> duckdb.DuckDBPyConnection:
+    threads = max(1, (os.cpu_count() or 2) // max(1, opts.workers))
+    memory = opts.memory_limit_gb / max(1, opts.workers)
+    return duckdb.connect(
+        config={
+            "threads": threads,
+            "memory_limit": f"{memory:.2f}GB",
+            "preserve_insertion_order": True,
+            "enable_external_access": True,
+        }
+    )
+
+
+def _output(lake: Path, task: Task) -> Path:
+    return lake / task.module / f"{task.table}.parquet"
+
+
+def _up_to_date(task: Task, old: dict | None, out: Path) -> tuple[bool, list[dict] | None]:
+    """Whether the previous output still matches its sources (checksum, release, schema)."""
+    if (
+        not old
+        or not out.is_file()
+        or old.get("schema") != _schema_digest(task)
+        or old.get("release") != task.release
+    ):
+        return False, None
+    sources = fingerprint(task)
+    return sources == old.get("sources"), sources
+
+
+def run_task(task: Task, opts: Options, old: dict | None) -> Result:
+    out = _output(opts.lake, task)
+    start = time.perf_counter()
+    if task.errors:
+        return Result(task, "failed", error="\n".join(task.errors))
+    tmp = temp_name(out)
+    try:
+        if not opts.force:
+            fresh, _ = _up_to_date(task, old, out)
+            if fresh and old is not None:
+                return Result(
+                    task,
+                    "skipped",
+                    old["raw_rows"],
+                    old["parquet_rows"],
+                    out.stat().st_size,
+                    time.perf_counter() - start,
+                    entry=old,
+                )
+        built = BUILDERS[task.builder](task, _connection(opts), tmp)
+        rows = pq.read_metadata(tmp).num_rows
+        if rows != built.raw_rows:
+            raise ConvertError(
+                f"{task.key}: row count mismatch: the raw files hold {built.raw_rows} records,"
+                f" the Parquet file {rows} rows"
+            )
+        publish(tmp, out)
+    except ConvertError as exc:
+        _drop_connection()
+        tmp.unlink(missing_ok=True)
+        return Result(task, "failed", seconds=time.perf_counter() - start, error=str(exc))
+    except Exception as exc:
+        _drop_connection()
+        tmp.unlink(missing_ok=True)
+        return Result(
+            task,
+            "failed",
+            seconds=time.perf_counter() - start,
+            error=f"{task.key}: {type(exc).__name__}: {exc}",
+        )
+    seconds = time.perf_counter() - start
+    entry = {
+        "release": task.release,
+        "status": "absent" if task.builder == "absent" else "converted",
+        "note": task.note or (task.found.note if task.found else ""),
+        "sources": built.sources,
+        "raw_rows": built.raw_rows,
+        "parquet_rows": rows,
+        "parquet_bytes": out.stat().st_size,
+        "schema": _schema_digest(task),
+        "seconds": round(seconds, 3),
+    }
+    status = "absent" if task.builder == "absent" else "converted"
+    return Result(task, status, built.raw_rows, rows, out.stat().st_size, seconds, entry=entry)
+
+
+def _weight(task: Task) -> int:
+    if task.builder == "csv":
+        return task.source_bytes()
+    if task.builder == "absent":
+        return -1
+    return 1 << 20  # per-case files and inventories: small in bytes, many files; start them early-ish
+
+
+def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
+    found = detect(opts.paths)
+    for family in sorted(found):
+        fr = found[family]
+        log.info("%s: %s at %s", family, fr.release, fr.root)
+    tasks = make_plan(found)
+    if opts.only:
+        unknown = set(opts.only) - {t.key for t in tasks}
+        if unknown:
+            raise ConvertError(
+                f"--only: unknown tables {sorted(unknown)} (use module/table, e.g. hosp/admissions)"
+            )
+        tasks = [t for t in tasks if t.key in opts.only]
+    missing_modules = sorted({t.module for t in tasks if t.builder == "absent" and "not found" in t.note})
+    for module in missing_modules:
+        log.warning("module %s: no release found under the given paths; its tables are written empty", module)
+    ensure_dir(opts.lake)
+    for module in {t.module for t in tasks}:
+        ensure_dir(opts.lake / module)
+        remove_leftovers(opts.lake / module)
+    doc = manifest.load(opts.lake)
+    tasks.sort(key=_weight, reverse=True)
+    results: list[Result] = []
+    with (
+        ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert") as pool,
+        tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar,
+    ):
+        pending: set[Future] = {pool.submit(run_task, t, opts, doc["tables"].get(t.key)) for t in tasks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                res = fut.result()
+                results.append(res)
+                bar.update(1)
+                bar.set_postfix_str(res.task.key)
+                if res.status == "failed":
+                    log.error("%s", res.error)
+                else:
+                    log.info(
+                        "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
+                    )
+    for res in results:
+        if res.status != "failed":
+            doc["tables"][res.task.key] = res.entry
+    doc["releases"] = {
+        family: {"release": fr.release, "root": str(fr.root), "note": fr.note}
+        for family, fr in sorted(found.items())
+    }
+    manifest.save(opts.lake, doc)
+    results.sort(key=lambda r: r.task.key)
+    return results, found
