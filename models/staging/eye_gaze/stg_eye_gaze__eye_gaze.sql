@@ -1,0 +1,1 @@
+{{ stage_source('eye_gaze', 'eye_gaze') }}

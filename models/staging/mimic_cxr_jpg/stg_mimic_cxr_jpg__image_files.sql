@@ -1,0 +1,1 @@
+{{ stage_source('mimic_cxr_jpg', 'image_files') }}

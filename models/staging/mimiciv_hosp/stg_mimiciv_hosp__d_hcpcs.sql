@@ -1,0 +1,1 @@
+{{ stage_source('mimiciv_hosp', 'd_hcpcs') }}

@@ -1,0 +1,1 @@
+{{ stage_source('mimiciv_note', 'radiology_detail') }}

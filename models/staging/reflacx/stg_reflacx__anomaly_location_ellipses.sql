@@ -1,0 +1,1 @@
+{{ stage_source('reflacx', 'anomaly_location_ellipses') }}
