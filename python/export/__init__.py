@@ -1,0 +1,5 @@
+"""Exporters that stream per-subject rows out of the dbt warehouse into the published dataset layouts.
+
+Shared core: `warehouse` (read-only connection), `stream` (rows grouped by subject), `selection` (subjects,
+shards, limits), `atomic` (write-then-rename, export lock), `progress` (bars and summaries).
+"""

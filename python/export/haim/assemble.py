@@ -1,0 +1,177 @@
+"""Build the Patient_ICU objects of one subject's stays from that subject's rows of every relation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from export.haim.frames import portable, take_rows
+from export.haim.images import load_image
+from export.haim.spec import CXR_PRIVATE, Attribute, attributes
+from haim_patient import Patient_ICU
+
+# The relations a stay's own rows come from (its admission and ICU stay) and the CXR mart.
+ADMISSIONS = "staging.stg_mimiciv_hosp__admissions"
+ICUSTAYS = "staging.stg_mimiciv_icu__icustays"
+CXR = "marts.haim_cxr"
+
+
+@dataclass(frozen=True)
+class Window:
+    """--start-hour/--end-hour: keep timed rows within [admittime + start, admittime + end]."""
+
+    start_hour: float | None = None
+    end_hour: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.start_hour is not None or self.end_hour is not None
+
+
+@dataclass
+class Stay:
+    haim_id: int
+    subject_id: int
+    hadm_id: int
+    stay_id: int
+
+
+@dataclass
+class Built:
+    stay: Stay
+    patient: Patient_ICU
+    rows: dict[str, int]
+    images: int
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (dicom_id or "", problem)
+
+
+class Keys:
+    """A subject frame's hadm_id, stay_id and time columns as numpy arrays, computed once per subject (NULL
+    ids are NaN and NULL times NaT, which compare false)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._cache: dict[str, np.ndarray] = {}
+
+    def ids(self, column: str) -> np.ndarray:
+        if column not in self._cache:
+            self._cache[column] = self.frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        return self._cache[column]
+
+    def times(self, column: str) -> np.ndarray:
+        key = "t:" + column
+        if key not in self._cache:
+            s = self.frame[column]
+            if not pd.api.types.is_datetime64_any_dtype(s):
+                s = pd.to_datetime(s, errors="coerce")
+            self._cache[key] = s.to_numpy(dtype="datetime64[ns]")
+        return self._cache[key]
+
+
+def _select(keys: Keys, attr: Attribute, stay: Stay, bounds: tuple | None, icu: tuple | None) -> np.ndarray:
+    """Boolean mask of the frame's rows that belong to the stay under the attribute's level and the window."""
+    mask = np.ones(len(keys.frame), dtype=bool)
+    if attr.level in ("hadm", "stay_time"):
+        mask &= keys.ids("hadm_id") == stay.hadm_id
+    if attr.level == "stay":
+        mask &= keys.ids("stay_id") == stay.stay_id
+    if attr.level == "stay_time":
+        if icu is None:
+            mask[:] = False
+        else:
+            t = keys.times(attr.time)
+            mask &= (t >= icu[0]) & (t <= icu[1])
+    if bounds is not None and attr.time:
+        t = keys.times(attr.time)
+        lo, hi = bounds
+        mask &= ~np.isnat(t)
+        if lo is not None:
+            mask &= t >= lo
+        if hi is not None:
+            mask &= t <= hi
+    return mask
+
+
+def _ns(value: object) -> np.datetime64 | None:
+    return None if value is None or pd.isna(value) else np.datetime64(pd.Timestamp(value).as_unit("ns"))
+
+
+class SubjectAssembler:
+    """Turns one subject's frames (relation → DataFrame, ordered) into its stays' Patient_ICU objects; images
+    are decoded once per subject and shared by every stay."""
+
+    def __init__(self, window: Window, images: bool, empty: dict[str, pd.DataFrame]):
+        self.window = window
+        self.images = images
+        self.attrs = attributes()
+        self.empty = empty  # relation → empty frame with its columns (for kind=empty attributes)
+
+    def build(self, frames: dict[str, pd.DataFrame], stays: list[Stay]) -> Iterator[Built]:
+        cxr = frames[CXR]
+        decoded: list[np.ndarray | None] = []
+        image_errors: dict[int, tuple[str, str]] = {}
+        if self.images:
+            for pos, (dicom_id, path) in enumerate(zip(cxr["dicom_id"], cxr["jpg_path"], strict=True)):
+                arr, problem = load_image(path)
+                decoded.append(arr)
+                if problem:
+                    image_errors[pos] = (str(dicom_id), problem)
+        keys = {rel: Keys(frame) for rel, frame in frames.items()}
+        for stay in stays:
+            yield self._stay(keys, stay, decoded, image_errors)
+
+    def _bounds(self, admission: pd.DataFrame) -> tuple | None:
+        if not self.window.active:
+            return None
+        if admission.empty or pd.isna(admission["admittime"].iloc[0]):
+            return (np.datetime64("NaT"), np.datetime64("NaT"))  # no admission time: no row is in the window
+        admit = admission["admittime"].iloc[0]
+        hours = [self.window.start_hour, self.window.end_hour]
+        return tuple(None if h is None else _ns(admit + pd.Timedelta(hours=h)) for h in hours)
+
+    def _stay(
+        self,
+        keys: dict[str, Keys],
+        stay: Stay,
+        decoded: list[np.ndarray | None],
+        image_errors: dict[int, tuple[str, str]],
+    ) -> Built:
+        adm = keys[ADMISSIONS]
+        admission = take_rows(adm.frame, adm.ids("hadm_id") == stay.hadm_id)
+        icu_keys = keys[ICUSTAYS]
+        icu_rows = take_rows(icu_keys.frame, icu_keys.ids("stay_id") == stay.stay_id)
+        icu = (_ns(icu_rows["intime"].iloc[0]), _ns(icu_rows["outtime"].iloc[0])) if len(icu_rows) else None
+        bounds = self._bounds(admission)
+        values: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
+        if admission.empty:
+            errors.append(("", "admission row missing"))
+        cxr_positions = np.arange(0)
+        for attr in self.attrs:
+            if attr.kind == "table":
+                parts = []
+                for rel in attr.relations:
+                    mask = _select(keys[rel], attr, stay, bounds, icu)
+                    if rel == CXR:
+                        cxr_positions = np.flatnonzero(mask)
+                    parts.append(take_rows(keys[rel].frame, mask))
+                out = parts[0] if len(parts) == 1 else portable(pd.concat(parts, ignore_index=True))
+                if CXR in attr.relations:
+                    out = out.drop(columns=[c for c in CXR_PRIVATE if c in out.columns])
+                values[attr.name] = out
+            elif attr.kind == "empty":
+                values[attr.name] = self.empty[attr.relations[0]]
+        for attr in self.attrs:
+            if attr.kind == "core":
+                core = values["admissions"].merge(values["demographics"], how="left")
+                values[attr.name] = portable(core.merge(values["transfers"], how="left"))
+            elif attr.kind == "images":
+                values[attr.name] = [decoded[p] for p in cxr_positions] if self.images else []
+        errors += [image_errors[int(p)] for p in cxr_positions if int(p) in image_errors]
+        rows = {a.name: len(values[a.name]) for a in self.attrs}
+        images = sum(1 for x in values["imcxr"] if x is not None)
+        return Built(stay, Patient_ICU(**values), rows, images, errors)

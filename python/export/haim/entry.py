@@ -1,0 +1,104 @@
+"""Entry points behind the CLI: select subjects, export, print the summary; verify a folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+
+from export.atomic import ExportLock
+from export.haim.assemble import Window
+from export.haim.exporter import Options, read_samples, run_export
+from export.haim.spec import attributes
+from export.progress import Summary, human_bytes, progress_bar
+from export.selection import parse_shard, parse_subjects, select_subjects
+from export.warehouse import connect
+
+log = logging.getLogger("export.haim")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.workers < 1 or args.chunk_subjects < 1:
+        raise ValueError("--workers and --chunk-subjects must be ≥ 1")
+    if args.start_hour is not None and args.end_hour is not None and args.start_hour > args.end_hour:
+        raise ValueError("--start-hour is after --end-hour")
+    shard = parse_shard(args.shard)
+    opts = Options(
+        db=args.warehouse,
+        out=args.out,
+        cohort=args.cohort,
+        window=Window(args.start_hour, args.end_hour),
+        images=args.images,
+        force=args.force,
+        fsync=args.fsync,
+        batch_size=args.batch_size,
+        memory_limit=args.memory_limit,
+        threads=max(1, _cores() // args.workers),
+    )
+    con = connect(opts.db)
+    try:
+        samples = read_samples(con, opts.cohort)
+    finally:
+        con.close()
+    chosen = select_subjects(samples["subject_id"], parse_subjects(args.subjects), shard, args.limit)
+    log.info(
+        "%d HAIM samples of %d subjects in the cohort; %d subjects selected",
+        len(samples),
+        samples["subject_id"].nunique(),
+        len(chosen),
+    )
+    part = f"shard-{shard.index}-of-{shard.count}" if shard else None
+    bars = []
+
+    def start(total: int) -> Callable[[int], None]:
+        bar = progress_bar(total=total, desc="HAIM stays", unit="stay")
+        bars.append(bar)
+        return bar.update
+
+    with ExportLock(opts.out, part=part):
+        result = run_export(opts, samples, chosen, args.workers, args.chunk_subjects, part, start)
+    for bar in bars:
+        bar.close()
+    t = result.totals
+    summary = Summary(f"HAIM export → {opts.out}")
+    summary.add("stays selected", result.selected)
+    summary.add("stays written", t.stays)
+    summary.add("stays skipped (complete)", result.skipped)
+    summary.add("subjects written", t.subjects)
+    for a in attributes():
+        summary.add(f"rows {a.name}", t.rows.get(a.name, 0))
+    summary.add("images decoded", t.images)
+    summary.add("bytes written", human_bytes(t.bytes))
+    summary.add("seconds", round(result.seconds, 1))
+    summary.add("stays/s", round(t.stays / result.seconds, 1) if result.seconds else 0)
+    summary.add("errors (this run)", len(t.errors))
+    summary.print()
+    if result.errors_file:
+        log.warning(
+            "%d problems (missing/unreadable images) listed in %s", result.error_rows, result.errors_file
+        )
+    return 0
+
+
+def verify_main(args: argparse.Namespace) -> int:
+    from export.haim.checks import verify_export
+
+    con = connect(args.warehouse)
+    try:
+        result = verify_export(con, args.dir, sample=args.sample, seed=args.seed)
+    finally:
+        con.close()
+    for problem in result.problems[:50]:
+        log.error("%s", problem)
+    summary = Summary(f"HAIM verify {args.dir}")
+    summary.add("pickles checked", result.checked)
+    summary.add("key rows", result.key_rows)
+    summary.add("problems", len(result.problems))
+    summary.print()
+    return 0 if not result.problems else 1
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

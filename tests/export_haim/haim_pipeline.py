@@ -1,0 +1,41 @@
+"""Build a synthetic release the way a user does: `python -m synth`, `python -m convert`, `dbt build`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SUBJECTS = 200
+SEED = 1
+
+
+@dataclass(frozen=True)
+class Release:
+    raw: Path
+    lake: Path
+    db: Path
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr)[-4000:]
+        raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({proc.returncode}):\n{tail}")
+
+
+def build_release(root: Path, subjects: int = SUBJECTS, seed: int = SEED) -> Release:
+    raw, lake, db = root / "raw", root / "lake", root / "warehouse.duckdb"
+    py = sys.executable
+    _run([py, "-m", "synth", "--out", str(raw), "--subjects", str(subjects), "--seed", str(seed)])
+    _run([py, "-m", "convert", str(raw), "--lake", str(lake)])
+    env = dict(os.environ, MIMIC_LAKE=str(lake), MIMIC_DUCKDB_PATH=str(db), DO_NOT_TRACK="1",
+               DBT_PROFILES_DIR=str(REPO / "profiles"))  # fmt: skip
+    dbt = str(Path(py).with_name("dbt"))
+    _run([dbt, "build", "--project-dir", str(REPO), "--target-path", str(root / "target"),
+          "--log-path", str(root / "logs"), "--exclude", "resource_type:test", "resource_type:unit_test"],
+         env)  # fmt: skip
+    return Release(raw, lake, db)
