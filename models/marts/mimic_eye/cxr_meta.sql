@@ -19,7 +19,8 @@ select
     {{ select_published('mimic_cxr_jpg', 'metadata', 'metadata', exclude=['study_datetime']) }},
     selected.in_eye_gaze,
     selected.in_reflacx,
-    linked.image_time as studydatetime,  -- noqa: RF06 (the published mixed-case name)
+    -- quoted to keep the published mixed-case name
+    linked.image_time as "StudyDateTime",  -- noqa: RF06
     linked.ed_stay_id as stay_id
 from selected
 inner join metadata

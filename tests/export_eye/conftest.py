@@ -1,0 +1,80 @@
+"""Session fixtures: the project's synthetic release (synth → convert → dbt) exported once, and a small
+hand-planted release (eye_fixture_lake) for the behaviour tests that run many exports."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import eye_fixture_lake as fixture_lake
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SUBJECTS, SEED = 200, 1  # at this size the release holds every edge case the tests need (eye_expect.roles)
+
+
+def _run(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+    with open(log, "w") as fh:
+        res = subprocess.run(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=REPO
+        )
+    if res.returncode:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed (exit {res.returncode}); see {log}")
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory: pytest.TempPathFactory) -> fixture_lake.Release:
+    """The real pipeline on a synthetic release of SUBJECTS subjects."""
+    root = tmp_path_factory.mktemp("eye_pipeline")
+    raw, lake, db = root / "raw", root / "lake", root / "warehouse.duckdb"
+    py = sys.executable
+    _run(
+        [py, "-m", "synth", "--out", str(raw), "--subjects", str(SUBJECTS), "--seed", str(SEED)],
+        root / "synth.log",
+    )
+    _run([py, "-m", "convert", str(raw), "--lake", str(lake)], root / "convert.log")
+    env = {"MIMIC_LAKE": str(lake), "MIMIC_DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(REPO / "profiles"),
+           "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # fmt: skip
+    dbt = str(Path(py).with_name("dbt"))
+    _run(
+        [dbt, "build", "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
+        root / "dbt.log",
+        env,
+    )
+    return fixture_lake.Release(db=db, lake=lake, raw=raw)
+
+
+@pytest.fixture(scope="session")
+def mini(tmp_path_factory: pytest.TempPathFactory) -> fixture_lake.Release:
+    return fixture_lake.build_release(tmp_path_factory.mktemp("eye_mini"))
+
+
+def export_args(db: Path, out: Path, **overrides) -> argparse.Namespace:
+    from export.mimic_eye.cli import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--db", str(db), "--out", str(out)])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args
+
+
+def _export(release: fixture_lake.Release, out: Path) -> Path:
+    from export.mimic_eye import run
+
+    assert run(export_args(release.db, out)) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def exported(release: fixture_lake.Release, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _export(release, tmp_path_factory.mktemp("eye_export") / "mimic-eye")
+
+
+@pytest.fixture(scope="session")
+def mini_exported(mini: fixture_lake.Release, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _export(mini, tmp_path_factory.mktemp("eye_mini_export") / "mimic-eye")
