@@ -30,7 +30,8 @@ convert: venv
 	$(BIN)/python -m convert $(BUILD)/raw --lake $(MIMIC_LAKE)
 
 dbt: venv
-	$(BIN)/dbt build
+	# dbt cannot set file modes itself: keep the credentialed warehouse owner-only.
+	umask 077 && $(BIN)/dbt build
 
 export: venv
 	$(BIN)/python -m export --out $(BUILD)/export
