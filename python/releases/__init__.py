@@ -6,6 +6,9 @@ list plus the non-MIMIC-IV files), so the generator, the converter and the dbt s
 
 from releases.catalog import (
     LAKE_MODULES,
+    REFLACX_MERGES,
+    REFLACX_TARGETS,
+    SOURCE_OF_MODULE,
     Column,
     ReleaseTable,
     duckdb_type,
@@ -19,6 +22,9 @@ from releases.catalog import (
 
 __all__ = [
     "LAKE_MODULES",
+    "REFLACX_MERGES",
+    "REFLACX_TARGETS",
+    "SOURCE_OF_MODULE",
     "Column",
     "ReleaseTable",
     "duckdb_type",

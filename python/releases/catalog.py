@@ -33,6 +33,50 @@ _SCHEMA_TO_FOLDER = {
     "mimiciv_note": "note",
 }
 LAKE_MODULES = ("hosp", "icu", "ed", "note", "cxr_jpg", "cxr", "reflacx", "eye_gaze")
+# dbt source name of each lake module (docs/architecture.md section 3).
+SOURCE_OF_MODULE = {
+    "hosp": "mimiciv_hosp",
+    "icu": "mimiciv_icu",
+    "ed": "mimiciv_ed",
+    "note": "mimiciv_note",
+    "cxr_jpg": "mimic_cxr_jpg",
+    "cxr": "mimic_cxr",
+    "reflacx": "reflacx",
+    "eye_gaze": "eye_gaze",
+}
+
+# REFLACX label merges (SPEC.md): source label -> target label; every other label maps to itself.
+REFLACX_MERGES = {
+    "Mass": "Lung nodule or mass",
+    "Nodule": "Lung nodule or mass",
+    "Emphysema": "High lung volume / emphysema",
+    "Pleural effusion": "Pleural abnormality",
+    "Pleural thickening": "Pleural abnormality",
+}
+# The 21 targets in the order SPEC.md lists them (the wide marts use this order).
+REFLACX_TARGETS = (
+    "Airway wall thickening",
+    "Atelectasis",
+    "Consolidation",
+    "Enlarged cardiac silhouette",
+    "Fibrosis",
+    "Fracture",
+    "Groundglass opacity",
+    "Other",
+    "Pneumothorax",
+    "Pulmonary edema",
+    "Quality issue",
+    "Support devices",
+    "Wide mediastinum",
+    "Abnormal mediastinal contour",
+    "Acute fracture",
+    "Enlarged hilum",
+    "Hiatal hernia",
+    "High lung volume / emphysema",
+    "Interstitial lung disease",
+    "Lung nodule or mass",
+    "Pleural abnormality",
+)
 
 # Columns renamed between releases: (table, old name) -> lake name.
 RENAMES = {("admissions", "ethnicity"): "race"}

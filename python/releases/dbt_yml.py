@@ -18,21 +18,17 @@ from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with dbt-core
 
-from releases.catalog import lake_tables, release_tables, snake
+from releases.catalog import (
+    REFLACX_MERGES,
+    REFLACX_TARGETS,
+    SOURCE_OF_MODULE,
+    lake_tables,
+    release_tables,
+    snake,
+)
 
 log = logging.getLogger("releases.dbt_yml")
 
-# dbt source name of each lake module (docs/architecture.md section 3).
-SOURCE_OF_MODULE = {
-    "hosp": "mimiciv_hosp",
-    "icu": "mimiciv_icu",
-    "ed": "mimiciv_ed",
-    "note": "mimiciv_note",
-    "cxr_jpg": "mimic_cxr_jpg",
-    "cxr": "mimic_cxr",
-    "reflacx": "reflacx",
-    "eye_gaze": "eye_gaze",
-}
 RELEASE_OF_MODULE = {
     "hosp": "MIMIC-IV hosp (1.0 core + hosp)",
     "icu": "MIMIC-IV icu",
@@ -109,38 +105,6 @@ EXTRA_TABLES: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {
     ],
 }
 
-# REFLACX label merges (SPEC.md): source label -> target label; every other label maps to itself.
-REFLACX_MERGES = {
-    "Mass": "Lung nodule or mass",
-    "Nodule": "Lung nodule or mass",
-    "Emphysema": "High lung volume / emphysema",
-    "Pleural effusion": "Pleural abnormality",
-    "Pleural thickening": "Pleural abnormality",
-}
-# The 21 targets in the order SPEC.md lists them (the wide marts use this order).
-REFLACX_TARGETS = (
-    "Airway wall thickening",
-    "Atelectasis",
-    "Consolidation",
-    "Enlarged cardiac silhouette",
-    "Fibrosis",
-    "Fracture",
-    "Groundglass opacity",
-    "Other",
-    "Pneumothorax",
-    "Pulmonary edema",
-    "Quality issue",
-    "Support devices",
-    "Wide mediastinum",
-    "Abnormal mediastinal contour",
-    "Acute fracture",
-    "Enlarged hilum",
-    "Hiatal hernia",
-    "High lung volume / emphysema",
-    "Interstitial lung disease",
-    "Lung nodule or mass",
-    "Pleural abnormality",
-)
 _REFLACX_BASE = 8  # id, split, eye_tracking_data_discarded, image, dicom_id, subject_id, image_size_x/y
 _KIND_OF_TYPE = {"INTEGER": "certainty", "BOOLEAN": "boolean", "VARCHAR": "text"}
 

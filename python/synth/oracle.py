@@ -12,35 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# The 21 merged REFLACX labels (SPEC.md) in the published order, and the merges; others map to themselves.
-TARGET_LABELS = [
-    "Airway wall thickening",
-    "Atelectasis",
-    "Consolidation",
-    "Enlarged cardiac silhouette",
-    "Fibrosis",
-    "Fracture",
-    "Groundglass opacity",
-    "Other",
-    "Pneumothorax",
-    "Pulmonary edema",
-    "Quality issue",
-    "Support devices",
-    "Wide mediastinum",
-    "Abnormal mediastinal contour",
-    "Acute fracture",
-    "Enlarged hilum",
-    "Hiatal hernia",
-    "High lung volume / emphysema",
-    "Interstitial lung disease",
-    "Lung nodule or mass",
-    "Pleural abnormality",
-]
-MERGED_FROM = {
-    "Lung nodule or mass": ["Mass", "Nodule", "Lung nodule or mass"],
-    "High lung volume / emphysema": ["Emphysema", "High lung volume / emphysema"],
-    "Pleural abnormality": ["Pleural effusion", "Pleural thickening", "Pleural abnormality"],
-}
+from releases import REFLACX_MERGES, REFLACX_TARGETS
+
+# The 21 merged REFLACX labels (SPEC.md, in the catalogue) and, per target, the source labels merged into it.
+TARGET_LABELS = list(REFLACX_TARGETS)
+MERGED_FROM: dict[str, list[str]] = {}
+for _source, _target in REFLACX_MERGES.items():
+    MERGED_FROM.setdefault(_target, [_target]).insert(-1, _source)
 BOOLEAN_LABELS = ("Support devices", "Quality issue")
 TEXT_LABELS = ("Other",)
 

@@ -9,20 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from releases import lake_columns, lake_tables, release_tables
-from releases.dbt_yml import REFLACX_TARGETS
+from releases import REFLACX_TARGETS, SOURCE_OF_MODULE, lake_columns, lake_tables, release_tables
 
-# dbt source name of each lake module (docs/architecture.md section 3).
-SOURCE_OF_MODULE = {
-    "hosp": "mimiciv_hosp",
-    "icu": "mimiciv_icu",
-    "ed": "mimiciv_ed",
-    "note": "mimiciv_note",
-    "cxr_jpg": "mimic_cxr_jpg",
-    "cxr": "mimic_cxr",
-    "reflacx": "reflacx",
-    "eye_gaze": "eye_gaze",
-}
 # Patient subfolder of each MIMIC-IV module written table by table.
 CLINICAL_FOLDERS = {"hosp": "Hosp", "icu": "ICU", "ed": "ED"}
 # One row per subject, published in spreadsheets/Hosp rather than in every patient folder.
