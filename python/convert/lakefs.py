@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from private_fs import make_private_dirs
+
 TMP_MARK = ".tmp-"
 
 
 def ensure_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    make_private_dirs(path)
 
 
 def temp_name(path: Path) -> Path:

@@ -11,26 +11,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-FILE_MODE = 0o600
-DIR_MODE = 0o700
+from private_fs import DIR_MODE, FILE_MODE, make_private_dirs
+
 TEMP_MARK = ".tmp-"  # temporary names are `.{name}.tmp-{pid}-{random}`
 LOCK_NAME = ".export.lock"
 
 
 def temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
-
-
-def make_private_dirs(path: Path) -> None:
-    """mkdir -p where every folder created gets DIR_MODE (Path.mkdir gives parents the umask's mode)."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another worker made it first
-            d.mkdir(mode=DIR_MODE)
 
 
 def is_temp(name: str) -> bool:

@@ -15,23 +15,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-FILE_MODE = 0o600
-DIR_MODE = 0o700
+from private_fs import FILE_MODE
+from private_fs import make_private_dirs as make_dirs
+
 GZIP_LEVEL = 1  # the big tables dominate run time: level 1 is ~4x faster than 6 for ~20% more bytes
 
 _NEEDS_QUOTES = r'[",\r\n]'
-
-
-def make_dirs(path: Path) -> None:
-    """Create `path` and its parents with owner-only permissions (the data is credentialed)."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        d.mkdir(mode=DIR_MODE, exist_ok=True)
-        os.chmod(d, DIR_MODE)
 
 
 @contextmanager

@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
-from releases import snake
-from releases.dbt_yml import REFLACX_TARGETS, all_tables, table_columns
+from releases import REFLACX_TARGETS, SOURCE_OF_MODULE, snake
+from releases.dbt_yml import all_tables, table_columns
 
 BOTH, REFLACX_ONLY, EYE_ONLY, NO_ED, NO_ICU, OTHER = (
     10000032,
@@ -38,16 +38,7 @@ EYE_SUBJECTS = (BOTH, REFLACX_ONLY, EYE_ONLY, NO_ED, NO_ICU)
 SUBJECTS = (*EYE_SUBJECTS, OTHER)
 IN_REFLACX = {BOTH, REFLACX_ONLY, NO_ED}
 IN_EYE_GAZE = {BOTH, EYE_ONLY, NO_ICU}
-SOURCES = {
-    "hosp": "mimiciv_hosp",
-    "icu": "mimiciv_icu",
-    "ed": "mimiciv_ed",
-    "note": "mimiciv_note",
-    "cxr_jpg": "mimic_cxr_jpg",
-    "cxr": "mimic_cxr",
-    "reflacx": "reflacx",
-    "eye_gaze": "eye_gaze",
-}
+SOURCES = SOURCE_OF_MODULE
 
 
 def _value(rng: random.Random, duck_type: str, name: str):
