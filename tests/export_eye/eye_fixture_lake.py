@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from releases import REFLACX_TARGETS, SOURCE_OF_MODULE, snake
-from releases.dbt_yml import all_tables, table_columns
+from releases.lake import all_tables, table_columns
 
 BOTH, REFLACX_ONLY, EYE_ONLY, NO_ED, NO_ICU, OTHER = (
     10000032,
