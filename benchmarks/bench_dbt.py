@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -27,22 +26,12 @@ import pandas as pd
 import psutil
 from tqdm import tqdm
 
+from dbt_env import dbt_env
+
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 STAY_MODELS = ("int_cxr_images_timed", "int_cxr_ed_candidates_paired", "int_cxr_ed_stays_matched")
 log = logging.getLogger("bench_dbt")
-
-
-def dbt_env(lake: Path, warehouse: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        MIMIC_LAKE=str(lake),
-        MIMIC_DUCKDB_PATH=str(warehouse),
-        DBT_PROFILES_DIR=str(PROJECT / "profiles"),
-        DO_NOT_TRACK="1",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    return env
 
 
 def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int]:

@@ -33,6 +33,8 @@ import pandas as pd
 import psutil
 import pyarrow.parquet as pq
 
+from dbt_env import dbt_env
+
 log = logging.getLogger("bench_export_eye")
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,13 +53,7 @@ def build_release(work: Path, subjects: int, seed: int) -> tuple[Path, Path]:
     if not (lake / "_manifest.json").exists():
         run([py, "-m", "convert", str(raw), "--lake", str(lake)])
     if not db.exists():
-        env = {
-            "MIMIC_LAKE": str(lake),
-            "MIMIC_DUCKDB_PATH": str(db),
-            "DBT_PROFILES_DIR": str(REPO / "profiles"),
-            "DO_NOT_TRACK": "1",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
+        env = dbt_env(lake, db)
         dbt = str(Path(py).with_name("dbt"))
         run([dbt, "build", "--target-path", str(work / "target"), "--quiet"], env=env, cwd=REPO)
     return db, lake

@@ -4,13 +4,14 @@ the other areas' conftest modules never shadow it)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from dbt_env import dbt_env
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -27,18 +28,6 @@ class Warehouse:
 
     def env(self, duckdb_path: Path | None = None) -> dict[str, str]:
         return dbt_env(self.lake, duckdb_path or self.duckdb)
-
-
-def dbt_env(lake: Path, duckdb_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        MIMIC_LAKE=str(lake),
-        MIMIC_DUCKDB_PATH=str(duckdb_path),
-        DBT_PROFILES_DIR=str(PROJECT / "profiles"),
-        DO_NOT_TRACK="1",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    return env
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

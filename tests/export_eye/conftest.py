@@ -12,6 +12,8 @@ from pathlib import Path
 import eye_fixture_lake as fixture_lake
 import pytest
 
+from dbt_env import dbt_env
+
 REPO = Path(__file__).resolve().parents[2]
 SUBJECTS, SEED = 200, 1  # at this size the release holds every edge case the tests need (eye_expect.roles)
 
@@ -36,8 +38,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> fixture_lake.Release:
         root / "synth.log",
     )
     _run([py, "-m", "convert", str(raw), "--lake", str(lake)], root / "convert.log")
-    env = {"MIMIC_LAKE": str(lake), "MIMIC_DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(REPO / "profiles"),
-           "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # fmt: skip
+    env = dbt_env(lake, db)
     dbt = str(Path(py).with_name("dbt"))
     _run(
         [dbt, "build", "--target-path", str(root / "target"), "--log-path", str(root / "logs")],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from dbt_env import dbt_env
 
 REPO = Path(__file__).resolve().parents[2]
 SUBJECTS = 200
@@ -32,8 +33,7 @@ def build_release(root: Path, subjects: int = SUBJECTS, seed: int = SEED) -> Rel
     py = sys.executable
     _run([py, "-m", "synth", "--out", str(raw), "--subjects", str(subjects), "--seed", str(seed)])
     _run([py, "-m", "convert", str(raw), "--lake", str(lake)])
-    env = dict(os.environ, MIMIC_LAKE=str(lake), MIMIC_DUCKDB_PATH=str(db), DO_NOT_TRACK="1",
-               DBT_PROFILES_DIR=str(REPO / "profiles"))  # fmt: skip
+    env = dbt_env(lake, db)
     dbt = str(Path(py).with_name("dbt"))
     _run([dbt, "build", "--project-dir", str(REPO), "--target-path", str(root / "target"),
           "--log-path", str(root / "logs"), "--exclude", "resource_type:test", "resource_type:unit_test"],
