@@ -11,9 +11,8 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +21,9 @@ import pyarrow as pa
 
 from convert.detect import header_problem
 from convert.errors import ConvertError
-from convert.feed import Feeder
+from convert.inflated_fs import attach
 from convert.plan import Part, Task
-from convert.rawfile import RecordCounter, line_of_record, sha256_file
+from convert.rawfile import RecordCounter, is_gzip, line_of_record, scan, sha256_file
 from convert.sql import (
     bad_value_message,
     cast,
@@ -65,10 +64,10 @@ def copy_to(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> None:
 # ---------------------------------------------------------------- CSV release tables (one file per part)
 
 
-def _read_csv_sql(path: Path, part: Part) -> str:
+def _read_csv_sql(source: str | Path, part: Part) -> str:
     cols = ", ".join(f"{lit(raw_name(i))}: 'VARCHAR'" for i in range(len(part.rt.columns)))
     return (
-        f"read_csv({lit(str(path))}, header=true, columns={{{cols}}}, auto_detect=false, delim=',',"
+        f"read_csv({lit(str(source))}, header=true, columns={{{cols}}}, auto_detect=false, delim=',',"
         " quote='\"', escape='\"', strict_mode=true, null_padding=false, parallel=false)"
     )
 
@@ -76,48 +75,39 @@ def _read_csv_sql(path: Path, part: Part) -> str:
 def _csv_consts(task: Task, part: Part) -> dict[str, str]:
     consts = dict(part.consts)
     if "row_index" in dict(task.schema):
-        # The pipe is read by one thread in file order, so this numbers rows in line order.
+        # One thread reads the file front to back (parallel=false), so this numbers rows in line order.
         consts["row_index"] = "CAST(row_number() OVER () - 1 AS BIGINT)"
     return consts
 
 
 def build_csv(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
-    parts = task.parts
-    for p in parts:
+    paths: list[Path] = []
+    for p in task.parts:
         if p.path is None:
             raise ConvertError(f"{task.key}: no source file")
-    with tempfile.TemporaryDirectory(prefix="convert-fifo-") as tmp:
-        feeders = []
-        selects = []
-        for k, p in enumerate(parts):
-            assert p.path is not None
-            fifo = Path(tmp) / f"part{k}.csv"
-            os.mkfifo(fifo, 0o600)
-            feeders.append(Feeder(p.path, fifo))
-            selects.append(typed_select(p.rt, task.schema, _read_csv_sql(fifo, p), _csv_consts(task, p)))
-        for f in feeders:
-            f.start()
-        failure: Exception | None = None
+        paths.append(p.path)
+    # First pass: checksum and the independent record count (and the inflated size DuckDB needs).
+    scans = [scan(path) for path in paths]
+    fs = attach(con)
+    with ExitStack() as stack:
+        sources = [
+            stack.enter_context(fs.serve(path, sc.data_bytes)) if is_gzip(path) else str(path)
+            for path, sc in zip(paths, scans, strict=True)
+        ]
+        selects = [
+            typed_select(p.rt, task.schema, _read_csv_sql(src, p), _csv_consts(task, p))
+            for p, src in zip(task.parts, sources, strict=True)
+        ]
         try:
             copy_to(con, " UNION ALL ".join(selects), out)
         except duckdb.Error as exc:
-            failure = exc
-        finally:
-            for f in feeders:
-                f.stop.set()
-            for f in feeders:
-                f.join()
-    for f in feeders:
-        if f.error:
-            raise f.error
-    if failure is not None:
-        k = next((k for k in range(len(parts)) if f"part{k}.csv" in str(failure)), 0)
-        raise _explain_csv_failure(task, parts[k], con, failure) from None
+            k = next((k for k, src in enumerate(sources) if src in str(exc)), 0)
+            raise _explain_csv_failure(task, task.parts[k], con, exc) from None
     return Built(
-        sum(f.data_rows for f in feeders),
+        sum(max(sc.records - 1, 0) for sc in scans),
         [
-            {"path": str(f.source), "bytes": f.source.stat().st_size, "sha256": f.sha256.hexdigest()}
-            for f in feeders
+            {"path": str(path), "bytes": path.stat().st_size, "sha256": sc.sha256}
+            for path, sc in zip(paths, scans, strict=True)
         ],
     )
 

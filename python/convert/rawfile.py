@@ -11,21 +11,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import types
-import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from isal import igzip_lib
+from isal.igzip import IGzipFile
 
 from convert.errors import ConvertError
 
-_inflate: types.ModuleType
-try:  # ISA-L inflates about twice as fast as zlib; same stream format and API
-    from isal import isal_zlib as _inflate
-except ImportError:  # pragma: no cover - isal is a dependency, zlib is the fallback
-    _inflate = zlib
-_INFLATE_ERRORS: tuple[type[BaseException], ...] = (zlib.error, _inflate.error)
-
 CHUNK = 1 << 20
+_ISAL_ERROR: type[Exception] = igzip_lib.IsalError  # type: ignore[assignment]  # stubs lack its base
+QUOTE = ord('"')
+NEWLINE = ord("\n")
+Buffer = bytes | bytearray | memoryview
 
 
 def is_gzip(path: Path) -> bool:
@@ -33,80 +34,107 @@ def is_gzip(path: Path) -> bool:
 
 
 class RecordCounter:
-    """Counts CSV records in a byte stream fed chunk by chunk (RFC 4180 quoting, `""` escapes)."""
+    """Counts CSV records in a byte stream fed chunk by chunk (RFC 4180 quoting, `""` escapes).
+
+    numpy does the byte scans: it reads a chunk at memory speed without copying it, about four times
+    faster than `bytes.count`, and releases the GIL while it scans.
+    """
 
     def __init__(self) -> None:
         self.newlines = 0  # newlines outside quotes
         self.in_quote = False
-        self.last = b"\n"  # last byte seen, to count a final record without a trailing newline
+        self.last = ord("\n")  # last byte seen, to count a final record without a trailing newline
         self.bytes = 0
 
-    def feed(self, data: bytes) -> None:
-        if not data:
+    def feed(self, data: Buffer) -> None:
+        arr = np.frombuffer(data, np.uint8)
+        if not arr.size:
             return
-        self.bytes += len(data)
-        self.last = data[-1:]
-        if b'"' not in data:
+        self.bytes += arr.size
+        self.last = int(arr[-1])
+        is_quote = arr == QUOTE
+        if not is_quote.any():
             if not self.in_quote:
-                self.newlines += data.count(b"\n")
+                self.newlines += int(np.count_nonzero(arr == NEWLINE))
             return
-        parts = data.split(b'"')
-        outside = parts[1::2] if self.in_quote else parts[0::2]
-        self.newlines += sum(p.count(b"\n") for p in outside)
-        if (len(parts) - 1) % 2:
+        quotes = np.flatnonzero(is_quote)
+        # A newline is outside quotes when the quotes before it (plus the carried state) are even in number.
+        before = np.searchsorted(quotes, np.flatnonzero(arr == NEWLINE)) + int(self.in_quote)
+        self.newlines += int(np.count_nonzero((before & 1) == 0))
+        if quotes.size % 2:
             self.in_quote = not self.in_quote
 
     @property
     def records(self) -> int:
         """Records including the header line."""
-        return self.newlines + (0 if self.last == b"\n" else 1)
+        return self.newlines + (0 if self.last == NEWLINE else 1)
 
 
-def iter_decompressed(path: Path, on_raw: Callable[[bytes], None] | None = None) -> Iterator[bytes]:
+class _TappedFile(io.RawIOBase):
+    """A raw file that shows every byte read to a callback (the checksum) and counts them."""
+
+    def __init__(self, raw: BinaryIO, on_raw: Callable[[Buffer], None] | None) -> None:
+        self.raw = raw
+        self.on_raw = on_raw
+        self.offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:  # any writable buffer
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n and self.on_raw:
+            self.on_raw(memoryview(buffer)[:n])
+        self.offset += n or 0
+        return n or 0
+
+
+def iter_decompressed(path: Path, on_raw: Callable[[Buffer], None] | None = None) -> Iterator[memoryview]:
     """Yield decompressed chunks of `path` (plain or gzip, multi-member aware); `on_raw` sees the raw bytes.
 
+    Each chunk is a view of one reused buffer, valid until the next one is requested: allocating a fresh
+    megabyte per chunk cost more in page faults than ISA-L spends inflating it.
     Raises ConvertError naming the file for truncated or corrupt gzip data.
     """
-    with open(path, "rb") as raw:
-        if not is_gzip(path):
-            for chunk in iter(lambda: raw.read(CHUNK), b""):
-                if on_raw:
-                    on_raw(chunk)
-                yield chunk
-            return
-        dec = _inflate.decompressobj(31)
-        offset = 0
-        member_bytes = 0  # compressed bytes fed to the current gzip member
-        for chunk in iter(lambda: raw.read(CHUNK), b""):
-            if on_raw:
-                on_raw(chunk)
-            data = chunk
-            while data:
-                member_bytes += len(data)
-                try:
-                    out = dec.decompress(data)
-                except _INFLATE_ERRORS as exc:
-                    raise ConvertError(
-                        f"{path}: corrupt gzip data near compressed byte {offset} ({exc})"
-                    ) from None
-                if out:
-                    yield out
-                if dec.eof:
-                    # A new gzip member may follow (concatenated gzip files are valid).
-                    data = dec.unused_data
-                    dec = _inflate.decompressobj(31)
-                    member_bytes = 0
-                    if data and not data.startswith(b"\x1f\x8b"):
-                        raise ConvertError(
-                            f"{path}: corrupt gzip data (trailing garbage after a gzip member)"
-                        )
-                else:
-                    data = b""
-            offset += len(chunk)
-        if member_bytes and not dec.eof:
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as raw:
+        tapped = _TappedFile(raw, on_raw)  # type: ignore[arg-type]
+        reader: BinaryIO = IGzipFile(fileobj=tapped) if is_gzip(path) else tapped  # type: ignore[assignment]
+        try:
+            while n := reader.readinto(buf):  # type: ignore[attr-defined]
+                yield view[:n]
+        except EOFError:
             raise ConvertError(
                 f"{path}: truncated gzip file (the compressed stream ends before its end marker)"
-            )
+            ) from None
+        except (OSError, _ISAL_ERROR) as exc:
+            if not is_gzip(path) or isinstance(exc, FileNotFoundError | PermissionError):
+                raise
+            raise ConvertError(
+                f"{path}: corrupt gzip data near compressed byte {tapped.offset} ({exc})"
+            ) from None
+
+
+@dataclass(frozen=True)
+class RawScan:
+    sha256: str  # of the file as stored (compressed)
+    records: int  # CSV records including the header line
+    data_bytes: int  # decompressed size
+
+
+def scan(path: Path) -> RawScan:
+    """Hash, inflate and count `path` in one pass; ConvertError for bad gzip data or an empty file."""
+    digest = hashlib.sha256()
+    counter = RecordCounter()
+    try:
+        for data in iter_decompressed(path, digest.update):
+            counter.feed(data)
+    except OSError as exc:
+        raise ConvertError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if counter.bytes == 0:
+        raise ConvertError(f"{path}: file is empty (no header line)")
+    return RawScan(digest.hexdigest(), counter.records, counter.bytes)
 
 
 def read_header(path: Path) -> list[str]:
@@ -146,7 +174,7 @@ def line_of_record(path: Path, record: int) -> int:
     lines = 0
     at_line_start = True
     for chunk in iter_decompressed(path):
-        for piece in chunk.splitlines(keepends=True):
+        for piece in bytes(chunk).splitlines(keepends=True):
             if at_line_start and counter.newlines >= record and not counter.in_quote:
                 return lines + 1
             counter.feed(piece)

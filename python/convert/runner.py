@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -81,8 +82,14 @@ def _connect(opts: Options) -> duckdb.DuckDBPyConnection:
             "memory_limit": f"{memory:.2f}GB",
             "preserve_insertion_order": True,
             "enable_external_access": True,
+            # Spilled blocks hold raw rows: keep them in the owner-only lake, not in the working directory.
+            "temp_directory": str(_spill_dir(opts.lake)),
         }
     )
+
+
+def _spill_dir(lake: Path) -> Path:
+    return lake / ".duckdb-tmp"
 
 
 def _output(lake: Path, task: Task) -> Path:
@@ -158,12 +165,24 @@ def run_task(task: Task, opts: Options, old: dict | None) -> Result:
     return Result(task, status, built.raw_rows, rows, out.stat().st_size, seconds, entry=entry)
 
 
+# CSV tables keep a core busy each (inflating, counting, DuckDB's parse and write). The other builders mostly
+# wait on the file system (walking tens of thousands of image folders, reading small per-case files): they
+# run in one side lane beside the CSV workers, so their waits overlap CPU work instead of idling a worker.
+CPU_BOUND = {"csv"}
+
+
 def _weight(task: Task) -> int:
     if task.builder == "csv":
         return task.source_bytes()
     if task.builder == "absent":
         return -1
-    return 1 << 20  # per-case files and inventories: small in bytes, many files; start them early-ish
+    return 1 << 20  # per-case files and inventories: small in bytes, many files
+
+
+def _lanes(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
+    """(CPU-bound tasks, side-lane tasks), each biggest first."""
+    tasks = sorted(tasks, key=_weight, reverse=True)
+    return [t for t in tasks if t.builder in CPU_BOUND], [t for t in tasks if t.builder not in CPU_BOUND]
 
 
 def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
@@ -183,17 +202,23 @@ def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     for module in missing_modules:
         log.warning("module %s: no release found under the given paths; its tables are written empty", module)
     ensure_dir(opts.lake)
+    ensure_dir(_spill_dir(opts.lake))
     for module in {t.module for t in tasks}:
         ensure_dir(opts.lake / module)
         remove_leftovers(opts.lake / module)
     doc = manifest.load(opts.lake)
-    tasks.sort(key=_weight, reverse=True)
+    heavy, side = _lanes(tasks)
     results: list[Result] = []
     with (
         ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert-side") as side_pool,
         tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar,
     ):
-        pending: set[Future] = {pool.submit(run_task, t, opts, doc["tables"].get(t.key)) for t in tasks}
+        pending: set[Future] = {
+            lane.submit(run_task, t, opts, doc["tables"].get(t.key))
+            for lane, group in ((pool, heavy), (side_pool, side))
+            for t in group
+        }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
@@ -207,6 +232,7 @@ def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
                     log.info(
                         "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
                     )
+    shutil.rmtree(_spill_dir(opts.lake), ignore_errors=True)
     for res in results:
         if res.status != "failed":
             doc["tables"][res.task.key] = res.entry

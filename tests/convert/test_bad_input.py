@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import rawfixture
 
+from convert import builders
 from convert.__main__ import main
-from convert.feed import Feeder
+from convert.rawfile import RawScan, scan
 
 ED = "physionet.org/files/mimic-iv-ed/2.2/ed"
 NOTE = "physionet.org/files/mimic-iv-note/2.2/note"
@@ -182,8 +183,13 @@ def test_bad_value_in_a_reflacx_case_file(tmp_path, capsys):
 
 def test_row_count_mismatch_is_an_error(small_release, capsys, monkeypatch):
     raw, lake = small_release
+
     # Simulate a reader that drops a record: the independent raw count no longer equals the Parquet rows.
-    monkeypatch.setattr(Feeder, "data_rows", property(lambda self: self.counter.records))
+    def one_more(path):
+        found = scan(path)
+        return RawScan(found.sha256, found.records + 1, found.data_bytes)
+
+    monkeypatch.setattr(builders, "scan", one_more)
     code, err = _run(raw, lake, capsys, "--only", "ed/triage")
     assert code == 1
     assert f"ed/triage: row count mismatch: the raw files hold {rawfixture.ROWS + 1} records," in err
