@@ -104,7 +104,7 @@ def build_csv(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
             k = next((k for k, src in enumerate(sources) if src in str(exc)), 0)
             raise _explain_csv_failure(task, task.parts[k], con, exc) from None
     return Built(
-        sum(max(sc.records - 1, 0) for sc in scans),
+        sum(sc.records - 1 for sc in scans),  # scan refuses an empty file: at least the header
         [
             {"path": str(path), "bytes": path.stat().st_size, "sha256": sc.sha256}
             for path, sc in zip(paths, scans, strict=True)

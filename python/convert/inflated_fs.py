@@ -115,9 +115,3 @@ def attach(con: duckdb.DuckDBPyConnection) -> InflatedFileSystem:
     if PROTOCOL not in con.list_filesystems():
         con.register_filesystem(INFLATED)
     return INFLATED
-
-
-def detach(con: duckdb.DuckDBPyConnection) -> None:
-    """Unregister it before the connection closes (a registered file system outliving it leaks at exit)."""
-    if PROTOCOL in con.list_filesystems():
-        con.unregister_filesystem(PROTOCOL)

@@ -96,17 +96,14 @@ def _output(lake: Path, task: Task) -> Path:
     return lake / task.module / f"{task.table}.parquet"
 
 
-def _up_to_date(task: Task, old: dict | None, out: Path) -> tuple[bool, list[dict] | None]:
+def _up_to_date(task: Task, old: dict, out: Path) -> bool:
     """Whether the previous output still matches its sources (checksum, release, schema)."""
-    if (
-        not old
-        or not out.is_file()
-        or old.get("schema") != _schema_digest(task)
-        or old.get("release") != task.release
-    ):
-        return False, None
-    sources = fingerprint(task)
-    return sources == old.get("sources"), sources
+    return (
+        out.is_file()
+        and old.get("schema") == _schema_digest(task)
+        and old.get("release") == task.release
+        and fingerprint(task) == old.get("sources")
+    )
 
 
 def run_task(task: Task, opts: Options, old: dict | None) -> Result:
@@ -116,18 +113,16 @@ def run_task(task: Task, opts: Options, old: dict | None) -> Result:
         return Result(task, "failed", error="\n".join(task.errors))
     tmp = temp_name(out)
     try:
-        if not opts.force:
-            fresh, _ = _up_to_date(task, old, out)
-            if fresh and old is not None:
-                return Result(
-                    task,
-                    "skipped",
-                    old["raw_rows"],
-                    old["parquet_rows"],
-                    out.stat().st_size,
-                    time.perf_counter() - start,
-                    entry=old,
-                )
+        if not opts.force and old is not None and _up_to_date(task, old, out):
+            return Result(
+                task,
+                "skipped",
+                old["raw_rows"],
+                old["parquet_rows"],
+                out.stat().st_size,
+                time.perf_counter() - start,
+                entry=old,
+            )
         built = BUILDERS[task.builder](task, _connection(opts), tmp)
         rows = pq.read_metadata(tmp).num_rows
         if rows != built.raw_rows:
