@@ -22,13 +22,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pandas as pd
-import psutil
 from tqdm import tqdm
+
+from process_memory import PeakRss
 
 log = logging.getLogger("bench_convert")
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,25 +87,6 @@ def floor(raw: Path) -> tuple[float, float, int]:
     return time.perf_counter() - start, _cpu(resource.RUSAGE_SELF) - cpu, total
 
 
-class PeakRss(threading.Thread):
-    """Samples the resident memory of a process and its children."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.proc = psutil.Process(pid)
-        self.peak = 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            try:
-                procs = [self.proc, *self.proc.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
-            except psutil.Error:
-                pass
-            self.done.wait(0.1)
-
-
 def convert(raw: Path, lake: Path, workers: int) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (all threads) and peak RSS of `python -m convert` in a subprocess."""
     cmd = [
@@ -121,16 +102,13 @@ def convert(raw: Path, lake: Path, workers: int) -> tuple[float, float, int]:
     ]
     start, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    sampler = PeakRss(proc.pid)
-    sampler.start()
-    _, err = proc.communicate()
+    with PeakRss(proc.pid, interval=0.1) as memory:
+        _, err = proc.communicate()
     seconds = time.perf_counter() - start
-    sampler.done.set()
-    sampler.join()
     if proc.returncode != 0:
         sys.stderr.write(err)
         raise SystemExit(f"convert failed with exit code {proc.returncode}")
-    return seconds, _cpu(resource.RUSAGE_CHILDREN) - cpu, sampler.peak
+    return seconds, _cpu(resource.RUSAGE_CHILDREN) - cpu, memory.peak
 
 
 def baseline(sources: list[Path], out: Path, chunk_rows: int) -> tuple[float, float]:

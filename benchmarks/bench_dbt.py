@@ -17,16 +17,15 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import psutil
 from tqdm import tqdm
 
 from dbt_env import dbt_env
+from process_memory import PeakRss
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -40,29 +39,12 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     proc = subprocess.Popen(
         args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        root = psutil.Process(proc.pid)
-        while not done.is_set():
-            try:
-                rss = root.memory_info().rss + sum(c.memory_info().rss for c in root.children(recursive=True))
-                peak = max(peak, rss)
-            except psutil.Error:
-                pass
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output, _ = proc.communicate()
-    done.set()
-    sampler.join()
+    with PeakRss(proc.pid, interval=0.1) as memory:
+        output, _ = proc.communicate()
     if proc.returncode != 0:
         sys.stderr.write(output[-5000:])
         raise SystemExit(f"{' '.join(args[:2])} failed with exit code {proc.returncode}")
-    return time.perf_counter() - start, peak
+    return time.perf_counter() - start, memory.peak
 
 
 def prepare_lake(workdir: Path, subjects: int, seed: int) -> Path:

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import psutil
 import pyarrow.parquet as pq
 
 from dbt_env import dbt_env
+from process_memory import PeakRss
 
 log = logging.getLogger("bench_export_eye")
 REPO = Path(__file__).resolve().parents[1]
@@ -75,23 +75,16 @@ def measure_ours(db: Path, out: Path, workers: int) -> dict[str, float]:
         str(workers),
     ]
     started = time.perf_counter()
-    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        try:
-            procs = [proc, *proc.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with PeakRss(proc.pid) as memory:
+        _, err = proc.communicate()  # reading stderr while it runs: a full pipe would stall the exporter
     seconds = time.perf_counter() - started
-    err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode:
         sys.stderr.write(err)
         raise SystemExit(f"export failed with exit code {proc.returncode}")
     patients = sum(1 for p in out.glob("patient_*") if p.is_dir())
     files = sum(len(f) for _, _, f in os.walk(out))
-    return {"patients": patients, "files": files, "seconds": seconds, "peak_bytes": peak}
+    return {"patients": patients, "files": files, "seconds": seconds, "peak_bytes": memory.peak}
 
 
 def reference_tables(lake: Path) -> dict[str, pd.DataFrame]:

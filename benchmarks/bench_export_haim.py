@@ -28,7 +28,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from PIL import Image
 from export.haim.spec import attributes
 from export.progress import Summary, human_bytes
 from export.warehouse import connect
+from process_memory import PeakRss
 
 log = logging.getLogger("bench_export_haim")
 HAIM_STAYS = 34_500
@@ -55,33 +55,6 @@ def lake_path(lake: Path, relation: str) -> Path | None:
     return lake / module / f"{table}.parquet"
 
 
-class PeakRSS:
-    """Samples the RSS of a process and its children every 50 ms; `peak` is the largest sum seen."""
-
-    def __init__(self, pid: int):
-        self.proc = psutil.Process(pid)
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                procs = [self.proc, *self.proc.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def run_ours(db: Path, out: Path, workers: int, images: bool, limit: int | None) -> tuple[float, int]:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "export", "-q", "haim", "--db", str(db), "--out", str(out),
@@ -92,7 +65,7 @@ def run_ours(db: Path, out: Path, workers: int, images: bool, limit: int | None)
         cmd += ["--limit", str(limit)]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    with PeakRSS(proc.pid) as peak:
+    with PeakRss(proc.pid) as peak:
         if proc.wait() != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed")
     return time.perf_counter() - started, peak.peak

@@ -9,7 +9,6 @@ Baseline, measured in the same run: writing chartevents-shaped rows one by one w
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import gzip
 import io
@@ -17,13 +16,11 @@ import random
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import psutil
-
+from process_memory import PeakRss
 from synth.generate import generate
 
 BIG = [
@@ -38,33 +35,6 @@ BIG = [
     "prescriptions",
     "datetimeevents",
 ]
-
-
-class PeakRss:
-    """Samples the RSS of this process and its children; keeps the largest sum seen."""
-
-    def __init__(self, interval: float = 0.2) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
-
-    def _run(self, interval: float) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for p in [me, *me.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    total += p.memory_info().rss
-            self.peak = max(self.peak, total)
-            self._stop.wait(interval)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def baseline_rows_per_second(n: int) -> float:
@@ -119,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_synth_"))
-    with PeakRss() as rss:
+    with PeakRss(interval=0.2) as rss:
         summary = generate(out, args.subjects, args.seed, "2.2", args.workers, force=True, progress=False)
     base = baseline_rows_per_second(args.baseline_rows)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
