@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,9 +22,9 @@ import pyarrow as pa
 
 from convert.detect import header_problem
 from convert.errors import ConvertError
-from convert.inflated_fs import attach
+from convert.inflated_fs import InflatedStream, SizeTooSmall, attach
 from convert.plan import Part, Task
-from convert.rawfile import RecordCounter, is_gzip, line_of_record, scan, sha256_file
+from convert.rawfile import RawScan, RecordCounter, is_gzip, line_of_record, scan, sha256_file
 from convert.sql import (
     bad_value_message,
     cast,
@@ -32,10 +33,12 @@ from convert.sql import (
     lit,
     q,
     raw_name,
+    read_types,
     typed_select,
 )
 
 BATCH_ROWS = 65536
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,14 +61,19 @@ def registered(con: duckdb.DuckDBPyConnection, objects: dict[str, object]) -> It
 
 def copy_to(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> None:
     # No bloom filters: they cost about a tenth of the conversion time, and the lake is read by range scans.
-    con.execute(f"COPY ({select}) TO {lit(str(out))} (FORMAT parquet, WRITE_BLOOM_FILTER false)")
+    # Format v2 (delta and byte-stream-split encodings): files about a quarter smaller, and written faster.
+    con.execute(
+        f"COPY ({select}) TO {lit(str(out))} (FORMAT parquet, PARQUET_VERSION v2, WRITE_BLOOM_FILTER false)"
+    )
 
 
 # ---------------------------------------------------------------- CSV release tables (one file per part)
 
 
-def _read_csv_sql(source: str | Path, part: Part) -> str:
-    cols = ", ".join(f"{lit(raw_name(i))}: 'VARCHAR'" for i in range(len(part.rt.columns)))
+def _read_csv_sql(source: str | Path, part: Part, types: list[str] | None = None) -> str:
+    """read_csv of one part, columns `c0..cn` parsed as `types` (default: all text)."""
+    types = types or ["VARCHAR"] * len(part.rt.columns)
+    cols = ", ".join(f"{lit(raw_name(i))}: {lit(t)}" for i, t in enumerate(types))
     return (
         f"read_csv({lit(str(source))}, header=true, columns={{{cols}}}, auto_detect=false, delim=',',"
         " quote='\"', escape='\"', strict_mode=true, null_padding=false, parallel=false)"
@@ -86,30 +94,61 @@ def build_csv(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
         if p.path is None:
             raise ConvertError(f"{task.key}: no source file")
         paths.append(p.path)
-    # First pass: checksum and the independent record count (and the inflated size DuckDB needs).
-    scans = [scan(path) for path in paths]
-    fs = attach(con)
-    with ExitStack() as stack:
-        sources = [
-            stack.enter_context(fs.serve(path, sc.data_bytes)) if is_gzip(path) else str(path)
-            for path, sc in zip(paths, scans, strict=True)
-        ]
-        selects = [
-            typed_select(p.rt, task.schema, _read_csv_sql(src, p), _csv_consts(task, p))
-            for p, src in zip(task.parts, sources, strict=True)
-        ]
-        try:
-            copy_to(con, " UNION ALL ".join(selects), out)
-        except duckdb.Error as exc:
-            k = next((k for k, src in enumerate(sources) if src in str(exc)), 0)
-            raise _explain_csv_failure(task, task.parts[k], con, exc) from None
+    try:
+        scans = _copy_csv(task, con, out, paths, measure=False)
+    except SizeTooSmall as why:
+        log.info("%s: %s; converting again with the measured size", task.key, why)
+        scans = _copy_csv(task, con, out, paths, measure=True)
     return Built(
-        sum(sc.records - 1 for sc in scans),  # scan refuses an empty file: at least the header
+        sum(sc.records - 1 for sc in scans),  # an empty file is refused: at least the header
         [
             {"path": str(path), "bytes": path.stat().st_size, "sha256": sc.sha256}
             for path, sc in zip(paths, scans, strict=True)
         ],
     )
+
+
+def _copy_csv(
+    task: Task, con: duckdb.DuckDBPyConnection, out: Path, paths: list[Path], measure: bool
+) -> list[RawScan]:
+    """One COPY of every part into `out`; the checksum and independent record count of each part.
+
+    Gzip parts are inflated once, while DuckDB reads them, at a worked-out size (`inflated_fs`) unless
+    `measure` asks for a full pass first. Plain CSV parts are read by DuckDB directly and scanned beforehand.
+    """
+    fs = attach(con)
+    with ExitStack() as stack:
+        sources: list[str] = []
+        streams: list[InflatedStream | None] = []
+        for part, path in zip(task.parts, paths, strict=True):
+            if is_gzip(path):
+                # Blank lines pad a guessed size; DuckDB reads them as NULL rows in a one-column file.
+                size = scan(path).data_bytes if measure or len(part.rt.columns) < 2 else None
+                url, stream = stack.enter_context(fs.serve(path, size))
+                sources.append(url)
+                streams.append(stream)
+            else:
+                sources.append(str(path))
+                streams.append(None)
+        plain = {k: scan(path) for k, path in enumerate(paths) if streams[k] is None}
+        selects = [
+            typed_select(
+                p.rt, task.schema, _read_csv_sql(src, p, read_types(p.rt, task.schema)), _csv_consts(task, p)
+            )
+            for p, src in zip(task.parts, sources, strict=True)
+        ]
+        try:
+            copy_to(con, " UNION ALL ".join(selects), out)
+        except duckdb.Error as exc:
+            for served in filter(None, streams):
+                if served.error is not None:
+                    raise served.error from None
+                if served.cut_short():
+                    # The guessed size cut the last record in two; DuckDB's complaint is about that.
+                    raise SizeTooSmall(f"{served.path}: data continues after the guessed size") from None
+            k = next((k for k, src in enumerate(sources) if src in str(exc)), 0)
+            raise _explain_csv_failure(task, task.parts[k], con, exc) from None
+        return [plain[k] if served is None else served.finish() for k, served in enumerate(streams)]
 
 
 def _explain_csv_failure(

@@ -2,8 +2,8 @@
 
 The record count that the manifest compares with the Parquet row count comes from here, not from DuckDB: a
 quote-aware newline count over the decompressed bytes (a newline inside a quoted field does not end a
-record). It runs in the same streaming pass that hashes the compressed file and decompresses it for DuckDB,
-so every byte is decompressed exactly once.
+record). For gzip CSV tables it runs on the bytes `inflated_fs` inflates for DuckDB, so every byte is
+decompressed once; `scan` is the full pass for plain files and for sizes that must be measured.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class RecordCounter:
         return self.newlines + (0 if self.last == NEWLINE else 1)
 
 
-class _TappedFile(io.RawIOBase):
+class TappedFile(io.RawIOBase):
     """A raw file that shows every byte read to a callback (the checksum) and counts them."""
 
     def __init__(self, raw: BinaryIO, on_raw: Callable[[Buffer], None] | None) -> None:
@@ -99,21 +99,25 @@ def iter_decompressed(path: Path, on_raw: Callable[[Buffer], None] | None = None
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as raw:
-        tapped = _TappedFile(raw, on_raw)  # type: ignore[arg-type]
+        tapped = TappedFile(raw, on_raw)  # type: ignore[arg-type]
         reader: BinaryIO = IGzipFile(fileobj=tapped) if is_gzip(path) else tapped  # type: ignore[assignment]
         try:
             while n := reader.readinto(buf):  # type: ignore[attr-defined]
                 yield view[:n]
-        except EOFError:
-            raise ConvertError(
-                f"{path}: truncated gzip file (the compressed stream ends before its end marker)"
-            ) from None
-        except (OSError, _ISAL_ERROR) as exc:
-            if not is_gzip(path) or isinstance(exc, FileNotFoundError | PermissionError):
+        except Exception as exc:
+            failure = gzip_failure(path, exc, tapped.offset) if is_gzip(path) else None
+            if failure is None:
                 raise
-            raise ConvertError(
-                f"{path}: corrupt gzip data near compressed byte {tapped.offset} ({exc})"
-            ) from None
+            raise failure from None
+
+
+def gzip_failure(path: Path, exc: Exception, offset: int) -> ConvertError | None:
+    """The ConvertError for an exception raised while inflating `path`, or None if it is not bad gzip data."""
+    if isinstance(exc, EOFError):
+        return ConvertError(f"{path}: truncated gzip file (the compressed stream ends before its end marker)")
+    if isinstance(exc, OSError | _ISAL_ERROR) and not isinstance(exc, FileNotFoundError | PermissionError):
+        return ConvertError(f"{path}: corrupt gzip data near compressed byte {offset} ({exc})")
+    return None
 
 
 @dataclass(frozen=True)

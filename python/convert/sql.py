@@ -49,6 +49,24 @@ COMPUTED: dict[str, Callable[[Callable[[str], str | None]], str | None]] = {
 }
 
 
+def read_types(rt: ReleaseTable, schema: Schema) -> list[str]:
+    """The type DuckDB's CSV reader parses each raw column as: its lake type, so that values are parsed once.
+
+    Raw columns that feed a computed column stay text (the expression works on the raw spelling), as do
+    columns that are not in the lake. A value that does not parse fails the read with its line and column.
+    """
+    types = dict(schema)
+    by_raw = {c.name: raw_name(i) for i, c in enumerate(rt.columns)}
+    text_inputs: list[str] = []
+    for name, make in COMPUTED.items():
+        if name in types:
+            make(_recording(by_raw, text_inputs))
+    return [
+        "VARCHAR" if c.name in text_inputs else types.get(lake_column(rt, c.name), "VARCHAR")
+        for c in rt.columns
+    ]
+
+
 def typed_select(
     rt: ReleaseTable, schema: Schema, source: str, consts: dict[str, str] | None = None, where: str = ""
 ) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import rawfixture
 
-from convert import builders
 from convert.__main__ import main
-from convert.rawfile import RawScan, scan
+from convert.inflated_fs import InflatedStream
+from convert.rawfile import RawScan
 
 ED = "physionet.org/files/mimic-iv-ed/2.2/ed"
 NOTE = "physionet.org/files/mimic-iv-note/2.2/note"
@@ -185,11 +185,13 @@ def test_row_count_mismatch_is_an_error(small_release, capsys, monkeypatch):
     raw, lake = small_release
 
     # Simulate a reader that drops a record: the independent raw count no longer equals the Parquet rows.
-    def one_more(path):
-        found = scan(path)
+    finish = InflatedStream.finish
+
+    def one_more(stream):
+        found = finish(stream)
         return RawScan(found.sha256, found.records + 1, found.data_bytes)
 
-    monkeypatch.setattr(builders, "scan", one_more)
+    monkeypatch.setattr(InflatedStream, "finish", one_more)
     code, err = _run(raw, lake, capsys, "--only", "ed/triage")
     assert code == 1
     assert f"ed/triage: row count mismatch: the raw files hold {rawfixture.ROWS + 1} records," in err

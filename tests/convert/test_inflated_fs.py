@@ -1,75 +1,155 @@
-"""The inflating file system DuckDB reads gzip release files through: exact bytes, forward only, loud on a
-wrong size."""
+"""The inflating file system DuckDB reads gzip release files through: one pass, exact bytes, forward only, a
+worked-out size that pads with blank lines when it is too large and is caught when it is too small."""
 
 from __future__ import annotations
 
 import gzip
 import io
+import logging
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
+import rawfixture
 
-from convert.inflated_fs import INFLATED, attach
+from convert import inflated_fs
+from convert.__main__ import main
+from convert.inflated_fs import INFLATED, WRAP, InflatedStream, SizeTooSmall, attach, guess_size
 from convert.rawfile import scan
 
 ROWS = 50_000
 
 
+def _body() -> bytes:
+    return "".join(f'{i},"text {i}\nsecond line",{i * 0.5}\n' for i in range(ROWS)).encode()
+
+
 @pytest.fixture
 def gz_csv(tmp_path):
-    body = "".join(f'{i},"text {i}\nsecond line",{i * 0.5}\n' for i in range(ROWS))
+    plain = b"id,note,x\n" + _body()
     path = tmp_path / "t.csv.gz"
-    # Two gzip members: PhysioNet files are single-member, but concatenated gzip is valid and must work.
-    half = len(body) // 2
-    cut = body.index("\n", body.index('",', half)) + 1
-    first, second = ("id,note,x\n" + body[:cut]).encode(), body[cut:].encode()
-    path.write_bytes(gzip.compress(first) + gzip.compress(second))
-    return path, ("id,note,x\n" + body).encode()
+    path.write_bytes(gzip.compress(plain))
+    return path, plain
 
 
-def _count(con: duckdb.DuckDBPyConnection, url: str) -> list[tuple]:
+@pytest.fixture
+def two_members(tmp_path):
+    # PhysioNet files are single-member, but concatenated gzip is valid and must work. Its trailer holds
+    # the size of the last member only, so a worked-out size is wrong: too small here.
+    plain = b"id,note,x\n" + _body()
+    cut = plain.index(b"\n", plain.index(b'",', len(plain) // 2)) + 1
+    path = tmp_path / "two.csv.gz"
+    path.write_bytes(gzip.compress(plain[:cut]) + gzip.compress(plain[cut:]))
+    return path, plain
+
+
+@pytest.fixture
+def small_head(monkeypatch):
+    """A head far smaller than the test files, so that their size is worked out rather than measured."""
+    monkeypatch.setattr(inflated_fs, "HEAD_BYTES", 4096)
+
+
+def _count(con: duckdb.DuckDBPyConnection, url: str) -> tuple:
     return con.execute(
         f"SELECT count(*), sum(id), count(DISTINCT note) FROM read_csv('{url}', header=true,"
         " columns={'id': 'BIGINT', 'note': 'VARCHAR', 'x': 'DOUBLE'}, auto_detect=false, parallel=false)"
-    ).fetchall()
+    ).fetchall()[0]
 
 
-def test_duckdb_reads_the_inflated_bytes(gz_csv):
+ALL = (ROWS, ROWS * (ROWS - 1) // 2, ROWS)
+
+
+@pytest.mark.parametrize("head", ["measured", "worked-out"])
+def test_one_pass_serves_the_bytes_and_counts_them(gz_csv, head, monkeypatch):
     path, plain = gz_csv
-    found = scan(path)
-    assert found.data_bytes == len(plain)
-    assert found.records == ROWS + 1  # header + rows, quoted newlines not counted
+    if head == "worked-out":
+        monkeypatch.setattr(inflated_fs, "HEAD_BYTES", 4096)
     con = duckdb.connect()
-    with attach(con).serve(path, found.data_bytes) as url:
+    with attach(con).serve(path) as (url, stream):
         assert not url.endswith(".gz")
-        assert _count(con, url) == [(ROWS, ROWS * (ROWS - 1) // 2, ROWS)]
+        assert stream.size == len(plain)  # single member under 4 GiB: the trailer gives it exactly
+        assert _count(con, url) == ALL
+        found = stream.finish()
+    assert found == scan(path)  # same checksum, records (header + rows, quoted newlines not counted), bytes
+    assert found.records == ROWS + 1 and found.data_bytes == len(plain)
+    assert stream.padding == 0
     con.close()
 
 
-def test_a_size_larger_than_the_data_fails_the_read(gz_csv):
+def test_a_size_larger_than_the_data_is_padded_with_blank_lines(gz_csv):
     path, plain = gz_csv
     con = duckdb.connect()
-    with attach(con).serve(path, len(plain) + 1000) as url, pytest.raises(duckdb.Error, match="bytes"):
+    with attach(con).serve(path, len(plain) + 100_000) as (url, stream):
+        assert _count(con, url) == ALL
+        found = stream.finish()
+    assert stream.padding == 100_000
+    assert (found.records, found.data_bytes) == (ROWS + 1, len(plain))
+
+
+def test_a_size_smaller_than_the_data_is_caught(gz_csv):
+    path, plain = gz_csv
+    con = duckdb.connect()
+    with attach(con).serve(path, len(plain) // 2) as (url, stream):
+        rows = _count(con, url)[0]
+        assert 0 < rows < ROWS
+        with pytest.raises(SizeTooSmall, match="data continues"):
+            stream.finish()
+
+
+def test_two_gzip_members_read_whole_or_caught(two_members, small_head):
+    path, plain = two_members
+    con = duckdb.connect()
+    with attach(con).serve(path) as (url, stream):
+        assert stream.size < len(plain)  # the second member's size
         _count(con, url)
+        with pytest.raises(SizeTooSmall):
+            stream.finish()
+    with attach(con).serve(path, scan(path).data_bytes) as (url, stream):
+        assert _count(con, url) == ALL
+        assert stream.finish().records == ROWS + 1
 
 
-def test_a_size_smaller_than_the_data_reads_fewer_rows(gz_csv):
-    # Never silent in the converter: the first pass's record count then differs from the Parquet rows.
+def test_guess_size_adds_the_wraps_the_ratio_predicts():
+    true = 29_700_000_123  # a real chartevents: about 30 GB inflated from 3.3 GB
+    compressed, isize = 3_300_000_000, true % WRAP
+    assert guess_size(compressed, isize, head_in=1_000_000, head_out=9_000_000) == true
+    # The estimate may be off by almost half a wrap either way.
+    assert guess_size(compressed, isize, head_in=1_000_000, head_out=9_550_000) == true
+    assert guess_size(compressed, isize, head_in=1_000_000, head_out=8_400_000) == true
+    # Never less than the head already inflated.
+    assert guess_size(10, 5, head_in=10, head_out=WRAP + 3) == WRAP + 5
+
+
+def test_the_stream_moves_forward_and_is_read_once(gz_csv):
     path, plain = gz_csv
-    con = duckdb.connect()
-    with attach(con).serve(path, len(plain) // 2) as url:
-        rows = _count(con, url)[0][0]
-    assert 0 < rows < ROWS
-
-
-def test_the_reader_moves_forward_only(gz_csv):
-    path, plain = gz_csv
-    with attach(duckdb.connect()).serve(path, len(plain)) as url:
+    with attach(duckdb.connect()).serve(path) as (url, _):
         f = INFLATED.open(url, "rb")
         assert f.read(10) == plain[:10]
         assert f.seek(10) == 10
         with pytest.raises(io.UnsupportedOperation):
             f.seek(0)
-        f.close()
+        with pytest.raises(io.UnsupportedOperation, match="read once"):
+            INFLATED.open(url, "rb")
     with pytest.raises(FileNotFoundError):
         INFLATED.info(url)  # served only inside the block
+
+
+def test_the_converter_recovers_from_a_size_too_small(small_release, small_head, monkeypatch, caplog, capsys):
+    raw, lake = small_release
+    path = next(raw.rglob("vitalsign.csv.gz"))
+    # Rows enough for the file to outgrow the head, then a guess that falls short of the data.
+    header, rows = gzip.decompress(path.read_bytes()).decode().split("\n", 1)
+    path.write_bytes(gzip.compress((header + "\n" + rows * 400).encode()))
+    monkeypatch.setattr(inflated_fs, "guess_size", lambda compressed, isize, head_in, head_out: head_out + 10)
+    with caplog.at_level(logging.INFO, logger="convert"):
+        assert main([str(raw), "--lake", str(lake), "--only", "ed/vitalsign"]) == 0
+    assert "ed/vitalsign: " in caplog.text and "converting again with the measured size" in caplog.text
+    assert pq.read_metadata(lake / "ed" / "vitalsign.parquet").num_rows == rawfixture.ROWS * 400
+    capsys.readouterr()
+
+
+def test_an_empty_gzip_stream_is_refused(tmp_path):
+    path = tmp_path / "e.csv.gz"
+    path.write_bytes(gzip.compress(b""))
+    with pytest.raises(Exception, match="file is empty"):
+        InflatedStream(path)
