@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from convert.detect import header_problem
 from convert.errors import ConvertError
-from convert.inflated_fs import InflatedStream, SizeTooSmall, attach
+from convert.inflated_fs import InflatedStream, SizeGuessWrong, attach
 from convert.plan import Part, Task
 from convert.rawfile import RawScan, RecordCounter, is_gzip, line_of_record, scan, sha256_file
 from convert.sql import (
@@ -96,9 +96,12 @@ def build_csv(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
         paths.append(p.path)
     try:
         scans = _copy_csv(task, con, out, paths, measure=False)
-    except SizeTooSmall as why:
-        log.info("%s: %s; converting again with the measured size", task.key, why)
-        scans = _copy_csv(task, con, out, paths, measure=True)
+    except SizeGuessWrong as why:
+        log.info("%s: %s; converting again at the measured size", task.key, why)
+        try:
+            scans = _copy_csv(task, con, out, paths, measure=True)
+        except SizeGuessWrong as again:
+            raise ConvertError(f"{task.key}: {again} (the file changed while it was converted)") from None
     return Built(
         sum(sc.records - 1 for sc in scans),  # an empty file is refused: at least the header
         [
@@ -113,17 +116,17 @@ def _copy_csv(
 ) -> list[RawScan]:
     """One COPY of every part into `out`; the checksum and independent record count of each part.
 
-    Gzip parts are inflated once, while DuckDB reads them, at a worked-out size (`inflated_fs`) unless
-    `measure` asks for a full pass first. Plain CSV parts are read by DuckDB directly and scanned beforehand.
+    Gzip parts are inflated once, while DuckDB reads them, at a worked-out size where that is safe
+    (`inflated_fs`); `measure` asks for a full measuring pass first. Plain CSV parts are read by DuckDB
+    directly and scanned beforehand.
     """
     fs = attach(con)
     with ExitStack() as stack:
         sources: list[str] = []
         streams: list[InflatedStream | None] = []
-        for part, path in zip(task.parts, paths, strict=True):
+        for path in paths:
             if is_gzip(path):
-                # Blank lines pad a guessed size; DuckDB reads them as NULL rows in a one-column file.
-                size = scan(path).data_bytes if measure or len(part.rt.columns) < 2 else None
+                size = scan(path).data_bytes if measure else None
                 url, stream = stack.enter_context(fs.serve(path, size))
                 sources.append(url)
                 streams.append(stream)
@@ -143,9 +146,9 @@ def _copy_csv(
             for served in filter(None, streams):
                 if served.error is not None:
                     raise served.error from None
-                if served.cut_short():
-                    # The guessed size cut the last record in two; DuckDB's complaint is about that.
-                    raise SizeTooSmall(f"{served.path}: data continues after the guessed size") from None
+                if served.size_wrong():
+                    # The data ended early (DuckDB's read failed), or the size cut the last record in two.
+                    raise SizeGuessWrong(f"{served.path}: worked-out size {served.size:,} is wrong") from None
             k = next((k for k, src in enumerate(sources) if src in str(exc)), 0)
             raise _explain_csv_failure(task, task.parts[k], con, exc) from None
         return [plain[k] if served is None else served.finish() for k, served in enumerate(streams)]

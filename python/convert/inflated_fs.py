@@ -9,13 +9,15 @@ Why not DuckDB's own gzip reader: it inflates at less than half of ISA-L's speed
 
 DuckDB asks for the file size before it reads, and fails a read that returns fewer bytes than it asked for.
 Inflating the file once just to learn its size cost a fifth of the conversion, so the size is worked out
-instead: the gzip trailer holds it modulo 2**32 (ISIZE), and the compression ratio of the first
-`HEAD_BYTES` says how many times 2**32 to add. A file that ends within the head has its exact size. When the
-data ends before the stated size, blank lines fill the rest: DuckDB skips blank lines in a CSV with two or
-more columns (one-column files are never guessed). When the stated size is too small, DuckDB stops early,
-`finish` notices the data that is left and raises `SizeTooSmall`, and the caller converts again with the
-size a full pass measures: slower, never wrong. The hash and record count come from the bytes DuckDB read,
-so they still describe the whole file independently of DuckDB.
+where that is safe: a file that ends within its first `HEAD_BYTES` has its exact size; otherwise the gzip
+trailer holds the size modulo 2**32 (ISIZE), and the compression ratio of the first `SAMPLE_BYTES` of the
+file says how many times 2**32 to add. That is trusted only up to `MAX_GUESS` inflated bytes, where the ratio
+would have to be off by a quarter to pick the wrong multiple; bigger files (the real chartevents and
+labevents) are measured by a full pass first. A wrong size (a multi-member gzip file, whose trailer holds
+only its last member's size, or an odd ratio) never passes silently: data that ends early fails DuckDB's
+read, data left over after the stated size is seen by `finish`, and either raises `SizeGuessWrong`, upon
+which the caller converts the table again at the measured size. The hash and record count come from the
+bytes DuckDB read, so they still describe the whole file independently of DuckDB.
 """
 
 from __future__ import annotations
@@ -31,33 +33,50 @@ from typing import Any
 
 import duckdb
 from fsspec.spec import AbstractFileSystem
+from isal import isal_zlib
 from isal.igzip import IGzipFile
 
 from convert.errors import ConvertError
-from convert.rawfile import CHUNK, RawScan, RecordCounter, TappedFile, gzip_failure
+from convert.rawfile import CHUNK, RawScan, RecordCounter, TappedFile, gzip_failure, scan
 
 PROTOCOL = "inflated"
-HEAD_BYTES = 16 << 20
+HEAD_BYTES = 16 << 20  # inflated before DuckDB opens the file: a file that ends within it is measured
+SAMPLE_BYTES = 4 << 20  # compressed bytes whose ratio predicts the inflated size
 WRAP = 1 << 32  # ISIZE is the size modulo this
+MAX_GUESS = 2 * WRAP  # beyond it, a ratio off by a quarter would pick the wrong multiple of WRAP
 
 
-class SizeTooSmall(Exception):
-    """The size DuckDB was given ends before the data does: convert again with the measured size."""
+class SizeGuessWrong(Exception):
+    """The worked-out size was not the file's: convert again with the measured size."""
 
 
-def guess_size(compressed: int, isize: int, head_in: int, head_out: int) -> int:
-    """The inflated size whose remainder modulo 2**32 is `isize`, nearest to the head's compression ratio."""
-    estimate = compressed * head_out / max(head_in, 1)
-    size = isize + max(0, round((estimate - isize) / WRAP)) * WRAP
-    while size < head_out:  # never less than what is already inflated
-        size += WRAP
-    return size
+def guess_size(compressed: int, isize: int, ratio: float) -> int | None:
+    """The size whose remainder modulo 2**32 is `isize`, nearest to `compressed * ratio`; None if too big."""
+    estimate = compressed * ratio
+    if estimate > MAX_GUESS:
+        return None
+    return isize + max(0, round((estimate - isize) / WRAP)) * WRAP
 
 
 def _trailer_isize(path: Path) -> int:
     with open(path, "rb") as f:
         f.seek(-4, io.SEEK_END)
         return int.from_bytes(f.read(4), "little")
+
+
+def _sampled_ratio(path: Path) -> float | None:
+    """Inflated bytes per compressed byte over the start of `path`; None if that is not readable gzip."""
+    with open(path, "rb") as f:
+        data = f.read(SAMPLE_BYTES)
+    inflate = isal_zlib.decompressobj(wbits=31)  # fed exactly these bytes: no read-ahead skews the ratio
+    try:
+        out = len(inflate.decompress(data, CHUNK))
+        while inflate.unconsumed_tail:
+            out += len(inflate.decompress(inflate.unconsumed_tail, CHUNK))
+    except Exception:  # the full read reports bad data with its own message
+        return None
+    used = len(data) - len(inflate.unused_data)
+    return out / used if used and out else None
 
 
 class InflatedStream(io.RawIOBase):
@@ -74,7 +93,6 @@ class InflatedStream(io.RawIOBase):
         self.counter = RecordCounter()
         self.error: ConvertError | None = None
         self.ended = False  # the gzip data has been read to its end
-        self.padding = 0  # blank-line bytes served after the end
         self.opened = False
         self._pos = 0
         try:
@@ -85,12 +103,15 @@ class InflatedStream(io.RawIOBase):
             self.release()
             raise
         self._head: bytes | None = head
-        if size is not None:
-            self.size = size
-        elif self.ended:
-            self.size = len(head)
-        else:
-            self.size = guess_size(path.stat().st_size, _trailer_isize(path), self._tapped.offset, len(head))
+        if self.ended and size is None:
+            size = len(head)
+        if size is None:
+            ratio = _sampled_ratio(path)
+            guess = guess_size(path.stat().st_size, _trailer_isize(path), ratio) if ratio else None
+            # More data follows the head, so a guess within it is wrong for certain.
+            size = guess if guess is not None and guess > len(head) else scan(path).data_bytes
+        self.size = size
+        self.short = False  # the data ended before the stated size
 
     def _inflate(self, n: int) -> bytes:
         """Up to `n` more bytes of data; fewer only at the end. Gzip errors become a ConvertError."""
@@ -126,32 +147,34 @@ class InflatedStream(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         want = self.size - self._pos if size is None or size < 0 else min(size, self.size - self._pos)
-        pieces = []
+        data = b""
         if self._head is not None:
-            pieces.append(self._head[:want])
-            self._head = self._head[want:] or None
-        missing = want - sum(map(len, pieces))
-        if missing and not self.ended:
-            pieces.append(self._inflate(missing))
-            missing = want - sum(map(len, pieces))
-        if missing:
-            pieces.append(b"\n" * missing)
-            self.padding += missing
+            data, rest = self._head[:want], self._head[want:]
+            self._head = rest or None
+        if len(data) < want and not self.ended:
+            more = self._inflate(want - len(data))
+            data = data + more if data else more
+        if len(data) < want:
+            self.short = True
+            end = self._pos + len(data)
+            raise SizeGuessWrong(f"{self.path}: data ends at byte {end:,}, not {self.size:,}")
         self._pos += want
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return data
 
-    def cut_short(self) -> bool:
-        """Whether DuckDB read the whole stated size and data is left after it (the size was too small)."""
+    def size_wrong(self) -> bool:
+        """Whether the stated size was not the data's: it ended early, or continues after DuckDB stopped."""
+        if self.short:
+            return True
         if self._pos < self.size:
-            return False
+            return False  # DuckDB stopped early for a reason of its own
         return self._head is not None or (not self.ended and bool(self._inflate(1)))
 
     def finish(self) -> RawScan:
-        """After DuckDB read the whole stated size: the file's checksum and record count, or SizeTooSmall."""
+        """After DuckDB read the whole stated size: the file's checksum and record count; SizeGuessWrong."""
         if self._pos < self.size:
             raise RuntimeError(f"{self.path}: DuckDB stopped at byte {self._pos} of {self.size}")
-        if self.cut_short():
-            raise SizeTooSmall(f"{self.path}: data continues after the guessed size {self.size:,}")
+        if self.size_wrong():
+            raise SizeGuessWrong(f"{self.path}: data continues after byte {self.size:,}")
         return RawScan(self._digest.hexdigest(), self.counter.records, self.counter.bytes)
 
     def close(self) -> None:

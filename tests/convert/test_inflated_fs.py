@@ -1,5 +1,5 @@
-"""The inflating file system DuckDB reads gzip release files through: one pass, exact bytes, forward only, a
-worked-out size that pads with blank lines when it is too large and is caught when it is too small."""
+"""The inflating file system DuckDB reads gzip release files through: one pass, exact bytes, forward only, and
+a worked-out size that is caught whenever it is wrong."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import rawfixture
 
 from convert import inflated_fs
 from convert.__main__ import main
-from convert.inflated_fs import INFLATED, WRAP, InflatedStream, SizeTooSmall, attach, guess_size
+from convert.inflated_fs import INFLATED, MAX_GUESS, WRAP, InflatedStream, SizeGuessWrong, attach, guess_size
 from convert.rawfile import scan
 
 ROWS = 50_000
@@ -45,8 +45,9 @@ def two_members(tmp_path):
 
 @pytest.fixture
 def small_head(monkeypatch):
-    """A head far smaller than the test files, so that their size is worked out rather than measured."""
+    """A head and ratio sample far smaller than the test files, so that their size is worked out."""
     monkeypatch.setattr(inflated_fs, "HEAD_BYTES", 4096)
+    monkeypatch.setattr(inflated_fs, "SAMPLE_BYTES", 4096)
 
 
 def _count(con: duckdb.DuckDBPyConnection, url: str) -> tuple:
@@ -59,11 +60,11 @@ def _count(con: duckdb.DuckDBPyConnection, url: str) -> tuple:
 ALL = (ROWS, ROWS * (ROWS - 1) // 2, ROWS)
 
 
-@pytest.mark.parametrize("head", ["measured", "worked-out"])
-def test_one_pass_serves_the_bytes_and_counts_them(gz_csv, head, monkeypatch):
+@pytest.mark.parametrize("head", ["within the head", "worked out"])
+def test_one_pass_serves_the_bytes_and_counts_them(gz_csv, head, request):
     path, plain = gz_csv
-    if head == "worked-out":
-        monkeypatch.setattr(inflated_fs, "HEAD_BYTES", 4096)
+    if head == "worked out":
+        request.getfixturevalue("small_head")
     con = duckdb.connect()
     with attach(con).serve(path) as (url, stream):
         assert not url.endswith(".gz")
@@ -72,18 +73,16 @@ def test_one_pass_serves_the_bytes_and_counts_them(gz_csv, head, monkeypatch):
         found = stream.finish()
     assert found == scan(path)  # same checksum, records (header + rows, quoted newlines not counted), bytes
     assert found.records == ROWS + 1 and found.data_bytes == len(plain)
-    assert stream.padding == 0
     con.close()
 
 
-def test_a_size_larger_than_the_data_is_padded_with_blank_lines(gz_csv):
+def test_a_size_larger_than_the_data_fails_the_read_and_is_caught(gz_csv):
     path, plain = gz_csv
     con = duckdb.connect()
     with attach(con).serve(path, len(plain) + 100_000) as (url, stream):
-        assert _count(con, url) == ALL
-        found = stream.finish()
-    assert stream.padding == 100_000
-    assert (found.records, found.data_bytes) == (ROWS + 1, len(plain))
+        with pytest.raises(duckdb.Error, match="data ends at byte"):
+            _count(con, url)
+        assert stream.size_wrong()
 
 
 def test_a_size_smaller_than_the_data_is_caught(gz_csv):
@@ -92,17 +91,18 @@ def test_a_size_smaller_than_the_data_is_caught(gz_csv):
     with attach(con).serve(path, len(plain) // 2) as (url, stream):
         rows = _count(con, url)[0]
         assert 0 < rows < ROWS
-        with pytest.raises(SizeTooSmall, match="data continues"):
+        assert stream.size_wrong()
+        with pytest.raises(SizeGuessWrong, match="data continues"):
             stream.finish()
 
 
-def test_two_gzip_members_read_whole_or_caught(two_members, small_head):
+def test_two_gzip_members_are_caught_then_measured(two_members, small_head):
     path, plain = two_members
     con = duckdb.connect()
     with attach(con).serve(path) as (url, stream):
         assert stream.size < len(plain)  # the second member's size
         _count(con, url)
-        with pytest.raises(SizeTooSmall):
+        with pytest.raises(SizeGuessWrong):
             stream.finish()
     with attach(con).serve(path, scan(path).data_bytes) as (url, stream):
         assert _count(con, url) == ALL
@@ -110,14 +110,24 @@ def test_two_gzip_members_read_whole_or_caught(two_members, small_head):
 
 
 def test_guess_size_adds_the_wraps_the_ratio_predicts():
-    true = 29_700_000_123  # a real chartevents: about 30 GB inflated from 3.3 GB
-    compressed, isize = 3_300_000_000, true % WRAP
-    assert guess_size(compressed, isize, head_in=1_000_000, head_out=9_000_000) == true
-    # The estimate may be off by almost half a wrap either way.
-    assert guess_size(compressed, isize, head_in=1_000_000, head_out=9_550_000) == true
-    assert guess_size(compressed, isize, head_in=1_000_000, head_out=8_400_000) == true
-    # Never less than the head already inflated.
-    assert guess_size(10, 5, head_in=10, head_out=WRAP + 3) == WRAP + 5
+    true = 6_000_000_123  # e.g. an emar_detail: past one wrap of 2**32
+    compressed, isize = 600_000_000, true % WRAP
+    assert guess_size(compressed, isize, ratio=10.0) == true
+    # An estimate within half a wrap (2.1 GB) of the truth picks the right multiple.
+    assert guess_size(compressed, isize, ratio=13.4) == true
+    assert guess_size(compressed, isize, ratio=6.7) == true
+    # Beyond MAX_GUESS (a real chartevents: about 30 GB from 3.3 GB) the size is measured instead.
+    assert guess_size(3_300_000_000, 123, ratio=9.0) is None
+    assert guess_size(MAX_GUESS // 10, 123, ratio=10.0) == 123 + 2 * WRAP
+
+
+def test_a_big_file_is_measured_not_guessed(gz_csv, small_head, monkeypatch):
+    path, plain = gz_csv
+    monkeypatch.setattr(inflated_fs, "MAX_GUESS", len(plain) // 2)
+    measured = []
+    monkeypatch.setattr(inflated_fs, "scan", lambda p: measured.append(p) or scan(p))
+    with attach(duckdb.connect()).serve(path) as (_, stream):
+        assert stream.size == len(plain) and measured == [path]
 
 
 def test_the_stream_moves_forward_and_is_read_once(gz_csv):
@@ -134,16 +144,20 @@ def test_the_stream_moves_forward_and_is_read_once(gz_csv):
         INFLATED.info(url)  # served only inside the block
 
 
-def test_the_converter_recovers_from_a_size_too_small(small_release, small_head, monkeypatch, caplog, capsys):
+@pytest.mark.parametrize("off_by", [-10, +10])
+def test_the_converter_recovers_from_a_wrong_size(
+    small_release, small_head, monkeypatch, caplog, capsys, off_by
+):
     raw, lake = small_release
     path = next(raw.rglob("vitalsign.csv.gz"))
-    # Rows enough for the file to outgrow the head, then a guess that falls short of the data.
+    # Rows enough for the file to outgrow the head, then a size guess that misses the data.
     header, rows = gzip.decompress(path.read_bytes()).decode().split("\n", 1)
-    path.write_bytes(gzip.compress((header + "\n" + rows * 400).encode()))
-    monkeypatch.setattr(inflated_fs, "guess_size", lambda compressed, isize, head_in, head_out: head_out + 10)
+    body = (header + "\n" + rows * 400).encode()
+    path.write_bytes(gzip.compress(body))
+    monkeypatch.setattr(inflated_fs, "guess_size", lambda compressed, isize, ratio: len(body) + off_by)
     with caplog.at_level(logging.INFO, logger="convert"):
         assert main([str(raw), "--lake", str(lake), "--only", "ed/vitalsign"]) == 0
-    assert "ed/vitalsign: " in caplog.text and "converting again with the measured size" in caplog.text
+    assert "ed/vitalsign: " in caplog.text and "converting again at the measured size" in caplog.text
     assert pq.read_metadata(lake / "ed" / "vitalsign.parquet").num_rows == rawfixture.ROWS * 400
     capsys.readouterr()
 
