@@ -1,7 +1,9 @@
-"""SQL pieces shared by every table: the typed SELECT over raw text columns, and cast-error diagnosis.
+"""SQL pieces shared by every table: the typed SELECT over raw columns, and cast-error diagnosis.
 
-Raw columns are read as VARCHAR under positional names `c0, c1, ...` (the header has been checked against the
-catalogue case-insensitively, so position identifies the column) and cast to the lake type here.
+Raw columns are read under positional names `c0, c1, ...` (the header has been checked against the catalogue
+case-insensitively, so position identifies the column). CSV tables are parsed into their lake types as DuckDB
+reads them (`read_types`); per-case files arrive as text. Either way the SELECT casts to the lake type (a
+no-op on a column already of that type).
 """
 
 from __future__ import annotations
@@ -56,11 +58,7 @@ def read_types(rt: ReleaseTable, schema: Schema) -> list[str]:
     columns that are not in the lake. A value that does not parse fails the read with its line and column.
     """
     types = dict(schema)
-    by_raw = {c.name: raw_name(i) for i, c in enumerate(rt.columns)}
-    text_inputs: list[str] = []
-    for name, make in COMPUTED.items():
-        if name in types:
-            make(_recording(by_raw, text_inputs))
+    text_inputs = {column for _, _, used in _computed(rt, schema) for column in used}
     return [
         "VARCHAR" if c.name in text_inputs else types.get(lake_column(rt, c.name), "VARCHAR")
         for c in rt.columns
@@ -70,7 +68,7 @@ def read_types(rt: ReleaseTable, schema: Schema) -> list[str]:
 def typed_select(
     rt: ReleaseTable, schema: Schema, source: str, consts: dict[str, str] | None = None, where: str = ""
 ) -> str:
-    """SELECT every lake column from `source` (raw text columns c0..cn of `rt`): cast, renamed or NULL.
+    """SELECT every lake column from `source` (raw columns c0..cn of `rt`): cast, renamed or NULL.
 
     `consts` gives SQL for extra columns (phase, id, row_index ...) that do not come from the raw header.
     """
@@ -101,18 +99,28 @@ def _recording(by_raw: dict[str, str], used: list[str]) -> Callable[[str], str |
     return ref
 
 
+def _computed(rt: ReleaseTable, schema: Schema) -> list[tuple[str, str | None, list[str]]]:
+    """(lake name, SQL or None if `rt` lacks an input, raw columns it reads) of each computed lake column."""
+    by_raw = {c.name: raw_name(i) for i, c in enumerate(rt.columns)}
+    lake_names = {name for name, _ in schema}
+    out = []
+    for name, make in COMPUTED.items():
+        if name in lake_names:
+            used: list[str] = []
+            out.append((name, make(_recording(by_raw, used)), used))
+    return out
+
+
 def _checks(rt: ReleaseTable, schema: Schema) -> list[tuple[str, str, list[str], str]]:
     """(column label, typed SQL, raw inputs, lake type) of every lake column that can fail on a raw value."""
     types = dict(schema)
-    by_raw = {c.name: raw_name(i) for i, c in enumerate(rt.columns)}
     out = []
     for i, c in enumerate(rt.columns):
         t = types.get(lake_column(rt, c.name), "VARCHAR")
         if t != "VARCHAR":
             out.append((c.name, cast(raw_name(i), t), [raw_name(i)], t))
-    for name, make in COMPUTED.items():
-        used: list[str] = []
-        expr = make(_recording(by_raw, used)) if name in types else None
+    by_raw = {c.name: raw_name(i) for i, c in enumerate(rt.columns)}
+    for name, expr, used in _computed(rt, schema):
         if expr is not None:
             out.append(("/".join(used), expr, [by_raw[c] for c in used], types[name]))
     return out
