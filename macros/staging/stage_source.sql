@@ -15,7 +15,8 @@ select * from {{ relation }}
 {%- endif -%}
 {% endmacro %}
 
-{#- [(published name, staging name)] of a source table, in source order: marts that publish the original names
+{#- [(published name, staging name)] of a source table, in source order, without the converter's record-order
+    column (meta.row_order): marts that publish the original names
     (EyeGaze tables, cxr_meta) rename back through this instead of typing the names again. -#}
 {% macro published_columns(source_name, table_name) %}
 {%- set pairs = [] -%}
@@ -24,7 +25,7 @@ select * from {{ relation }}
     {{ return([('sqlfluff_placeholder', 'sqlfluff_placeholder')]) }}
 {%- elif execute -%}
 {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
-{%- for column in node.columns.values() -%}
+{%- for column in node.columns.values() if not column.meta.get('row_order') -%}
 {%- do pairs.append((column.name, column.meta.staging_name)) -%}
 {%- endfor -%}
 {%- endif -%}

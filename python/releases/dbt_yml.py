@@ -25,7 +25,7 @@ from releases.catalog import (
     release_tables,
     snake,
 )
-from releases.lake import RELEASE_OF_MODULE, all_tables, table_columns
+from releases.lake import RELEASE_OF_MODULE, all_tables, is_row_order, table_columns
 
 log = logging.getLogger("releases.dbt_yml")
 
@@ -71,6 +71,8 @@ def sources_yml(module: str, tables: list[str]) -> str:
                 "            meta:",
                 f"              staging_name: {snake(col)}",
             ]
+            if is_row_order(module, col):
+                lines.append("              row_order: true")  # not a published column (published_columns)
     return "\n".join(lines) + "\n"
 
 
@@ -117,6 +119,8 @@ def _expand_columns(entry: dict) -> list[dict]:
     module = {v: k for k, v in SOURCE_OF_MODULE.items()}[spec["source"]]
     out = []
     for published, _type, _desc in table_columns(module, spec["table"]):
+        if is_row_order(module, published):
+            continue
         staged = snake(published)
         if staged in spec.get("exclude", []):
             continue

@@ -83,13 +83,34 @@ EXTRA_TABLES: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {
 }
 
 
+# Modules whose tables are one release CSV file each: the converter numbers their records in file order
+# (`ROW_ORDER`), because HAIM's statistics depend on the release file's row order and SQL has no other way to
+# reproduce it.
+ROW_ORDER_MODULES = ("hosp", "icu", "ed", "note", "cxr_jpg", "cxr")
+ROW_ORDER = (
+    "row_index",
+    "BIGINT",
+    "last",
+    "Record order in the release file, from 0 (the file's row order; HAIM's statistics depend on it).",
+)
+
+
+def is_row_order(module: str, column: str) -> bool:
+    """Whether `column` is the converter's record-order column of a table of `module` (not a published
+    column: marts that republish a table's columns leave it out)."""
+    return module in ROW_ORDER_MODULES and column == ROW_ORDER[0]
+
+
 def table_columns(module: str, table: str) -> list[tuple[str, str, str]]:
     """(lake column, DuckDB type, description) of a lake table: catalogue columns + converter extras."""
     if (module, table) in EXTRA_TABLES:
         return [(c, t, d) for c, t, _, d in EXTRA_TABLES[(module, table)]]
     release = RELEASE_OF_MODULE[module]
     cols = [(c, t, f"`{c}` as published in {release} `{table}`.") for c, t in lake_tables()[(module, table)]]
-    for name, type_, where, desc in EXTRA_COLUMNS.get((module, table), []):
+    extras = EXTRA_COLUMNS.get((module, table), [])
+    if module in ROW_ORDER_MODULES:
+        extras = [*extras, ROW_ORDER]
+    for name, type_, where, desc in extras:
         entry = (name, type_, desc)
         if where == "first":
             cols.insert(0, entry)

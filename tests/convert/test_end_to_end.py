@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from convert.detect import locate
 from convert.schema import all_lake_tables, lake_schema
 from releases import release_tables
+from releases.lake import ROW_ORDER_MODULES
 
 
 def _raw_records(path: Path) -> int:
@@ -180,3 +181,36 @@ def test_reflacx_and_eye_gaze_tables(converted):
     jpgs = list(found["mimic-cxr-jpg"].root.rglob("*.jpg"))
     inv = con.execute(f"SELECT abs_path, file_bytes FROM '{lake}/cxr_jpg/image_files.parquet'").fetchall()
     assert sorted(inv) == sorted((str(p.resolve()), p.stat().st_size) for p in jpgs)
+
+
+def test_row_index_is_the_release_file_order(converted):
+    """HAIM's statistics depend on the release file's row order: `row_index` numbers the records in that order
+    (checked against Python's csv module on every single-file table, so the order cannot silently change)."""
+    _, lake, _, found, _ = converted
+    con = duckdb.connect()
+    checked = 0
+    for fr in found.values():
+        for rt in fr.tables().values():
+            if rt.module not in ROW_ORDER_MODULES or "{" in rt.path or not rt.columns:
+                continue
+            path = locate(fr.root, rt.path)
+            assert path is not None
+            data = path.read_bytes()
+            if path.name.endswith(".gz"):
+                data = gzip.decompress(data)
+            records = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:]
+            first = lake_schema(rt.module, rt.table)[0][0]
+            got = con.execute(
+                f'SELECT row_index, CAST("{first}" AS VARCHAR) FROM '
+                f"'{lake}/{rt.module}/{rt.table}.parquet' ORDER BY row_index"
+            ).fetchall()
+            assert [r[0] for r in got] == list(range(len(records))), rt.table
+            # The first column's values in row_index order are the file's, line by line.
+            raw_first = [r[0] or None for r in records]
+            lake_first = [None if v is None else v for _, v in got]
+            if rt.columns[0].type.upper().startswith(("INT", "BIGINT", "SMALLINT")):
+                raw_first = [None if v is None else str(int(v)) for v in raw_first]
+            if not rt.columns[0].type.upper().startswith(("TIMESTAMP", "DATE", "DOUBLE", "FLOAT", "REAL")):
+                assert lake_first == raw_first, rt.table
+            checked += 1
+    assert checked >= 40

@@ -10,11 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from releases.lake import is_row_order
+
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d")
 
 
 def lake(lake_dir: Path, module: str, table: str) -> pd.DataFrame:
-    return pq.read_table(lake_dir / module / f"{table}.parquet").to_pandas()
+    """A lake table without the converter's record-order column (not a published column)."""
+    df = pq.read_table(lake_dir / module / f"{table}.parquet").to_pandas()
+    return df.drop(columns=[c for c in df.columns if is_row_order(module, c)])
 
 
 def canon(value: object) -> object:

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from releases.lake import is_row_order
+
 # attribute → (lake tables, rows of the subject it keeps, dictionary table, time column), per SPEC
 # "HAIM pickles".
 SPEC = {
@@ -48,7 +50,9 @@ class Lake:
 
     @cache  # noqa: B019 - one Lake per test session
     def table(self, name: str) -> pd.DataFrame:
-        return pq.read_table(self.root / f"{name}.parquet").to_pandas()
+        """A lake table without the converter's record-order column (not part of the published columns)."""
+        df = pq.read_table(self.root / f"{name}.parquet").to_pandas()
+        return df.drop(columns=[c for c in df.columns if is_row_order(name.split("/")[0], c)])
 
     @cache  # noqa: B019
     def by_subject(self, name: str) -> dict[int, pd.DataFrame]:

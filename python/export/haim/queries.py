@@ -6,8 +6,10 @@ import duckdb
 
 from export.haim.spec import Attribute
 from export.warehouse import relation_columns
+from releases.lake import ROW_ORDER
 
-SUBJECTS_VIEW = "haim_export_subjects"  # registered Arrow table of the subjects a worker handles
+SUBJECTS_VIEW = "haim_export_subjects"
+ROW_ORDER_COLUMN = ROW_ORDER[0]  # registered Arrow table of the subjects a worker handles
 
 
 def quote(name: str) -> str:
@@ -16,13 +18,14 @@ def quote(name: str) -> str:
 
 def _select_from(con: duckdb.DuckDBPyConnection, relation: str, attr: Attribute) -> tuple[str, list[str]]:
     """`SELECT … FROM relation [LEFT JOIN dictionary]` and the relation's own columns."""
-    cols = relation_columns(con, relation)
+    # The lake's record-order column is not a release column: it orders rows, it is not exported.
+    cols = [c for c in relation_columns(con, relation) if c != ROW_ORDER_COLUMN]
     if "subject_id" not in cols:
         raise ValueError(f"relation {relation} has no subject_id column")
     select = [f"t.{quote(c)}" for c in cols]
     join = ""
     if attr.dictionary:
-        dcols = relation_columns(con, attr.dictionary)
+        dcols = [c for c in relation_columns(con, attr.dictionary) if c != ROW_ORDER_COLUMN]
         keys = [c for c in dcols if c in cols]
         if not keys:
             raise ValueError(f"dictionary {attr.dictionary} shares no column with {relation}")
