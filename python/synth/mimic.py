@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from releases import ReleaseTable
-from synth import entities
+from synth import entities, haim_series
 from synth import events as ev
 from synth.dictionaries import Columns
 from synth.entities import ENTITY_RULES
@@ -383,8 +383,11 @@ class MimicTables:
         elif table in ENTITIES:
             yield from self._entity_chunks(rt)
         elif table in PLANS:
+            planted = [e for s in self.universe.subjects for e in (s.haim_events or [])]
+            keys = haim_series.planted_keys(self.universe.subjects, table)
+            order_rng = stream(self.seed, rt.release, rt.table, "file order")
             for tbl, _ in self._event_chunks(rt):
-                yield tbl
+                yield haim_series.finish_chunk(table, tbl, planted, keys, self.dicts, order_rng)
         else:
             raise KeyError(f"{rt.release}/{table}: no generation plan for this catalogue table")
 

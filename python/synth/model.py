@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -62,6 +63,9 @@ class Subject:
     cases: list[str] = field(default_factory=list)  # subject-level planted cases
     in_reflacx: bool = False
     in_eye_gaze: bool = False
+    # Planted HAIM series (synth.haim_series.PlantedEvent): they replace every generated chart, lab and
+    # procedure event of the subject. None: the subject's events are generated.
+    haim_events: list[Any] | None = None
 
     @property
     def folder(self) -> str:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import numpy as np
 
+from synth.haim_series import PlantedEvent
 from synth.ids import Ids
 from synth.model import Admission, Image, Stay, Study, Subject
 
@@ -192,4 +193,87 @@ def plant_all(ids: Ids, rng: np.random.Generator, cases: dict[str, list[str]]) -
     first = p.study(s, d(2164, 6, 6, 10, 0), roles=(EYE_GAZE, EYE_GAZE_AMBIGUOUS), n_images=1)
     prefix = first.images[0].dicom_id[:35]
     p.study(s, d(2164, 6, 7, 10, 0), roles=(EYE_GAZE,), n_images=1, prefix=prefix)
+
+    plant_haim(p)
     return p.subjects
+
+
+def plant_haim(p: Planter) -> None:
+    """HAIM embedding edge cases: one admission with two ICU stays and exact chart, lab and procedure series
+    (file order differing from time order, NULL values, a value in the image's minute and one 30 s later,
+    two values at one time, every item of the three lists), images at admittime, in the discharge minute and
+    after dischtime; and a second patient whose ICU stay has no event at all."""
+    d = datetime
+    s = p.subject("haim_admission_two_icu_stays")
+    a = p.admission(s, d(2170, 1, 1, 0, 0), d(2170, 1, 5, 12, 0))
+    first = p.icu(s, a, d(2170, 1, 1, 0, 30), d(2170, 1, 3, 0, 0), "haim_stay_every_item")
+    second = p.icu(s, a, d(2170, 1, 3, 6, 0), d(2170, 1, 5, 10, 0), "haim_item_only_null_values")
+    p.study(s, d(2170, 1, 1, 0, 0), ("haim_image_at_admittime",), n_images=1)
+    p.study(s, d(2170, 1, 1, 3, 0, 45, 500000), ("haim_image_bounds_same_minute",), n_images=1)
+    p.study(s, d(2170, 1, 5, 12, 0, 40), ("haim_image_in_discharge_minute",), n_images=1)
+    p.study(s, d(2170, 1, 5, 12, 1, 0), ("haim_image_after_dischtime",), n_images=1)
+    events: list[PlantedEvent] = []
+
+    def chart(label: str, time: datetime, value: float | None, stay: Stay = first) -> None:
+        events.append(PlantedEvent("chartevents", s.subject_id, a.hadm_id, stay.stay_id, label, time, value))
+
+    for case in (
+        "haim_file_order_not_time_order",
+        "haim_value_in_image_minute",
+        "haim_two_values_same_time",
+        "haim_item_single_value",
+        "haim_lab_before_admission",
+        "haim_procedure_after_image",
+    ):
+        p.case(case, str(first.stay_id))  # fmt: skip
+
+    # Heart Rate: file order 95, 80, 70 while time order is 80 (01:00), 95 (02:00), 70 (03:00).
+    chart("Heart Rate", d(2170, 1, 1, 2, 0), 95.0)
+    chart("Heart Rate", d(2170, 1, 1, 1, 0), 80.0)
+    chart("Heart Rate", d(2170, 1, 1, 3, 0), 70.0)
+    # Respiratory Rate: one value in the image's floored minute, one 30 s later (only later images count it).
+    chart("Respiratory Rate", d(2170, 1, 1, 3, 0), 18.0)
+    chart("Respiratory Rate", d(2170, 1, 1, 3, 0, 30), 30.0)
+    # O2 saturation: two values at the same time; NIBP mean: a single value among NULL ones.
+    chart("O2 saturation pulseoxymetry", d(2170, 1, 1, 2, 30), 80.0)
+    chart("O2 saturation pulseoxymetry", d(2170, 1, 1, 2, 30), 100.0)
+    chart("Non Invasive Blood Pressure mean", d(2170, 1, 1, 1, 30), None)
+    chart("Non Invasive Blood Pressure mean", d(2170, 1, 1, 1, 40), 80.0)
+    chart("Non Invasive Blood Pressure mean", d(2170, 1, 1, 1, 45), None)
+    chart("GCS - Verbal Response", d(2170, 1, 1, 1, 15), 4.0)
+    # The second stay: Heart Rate has only NULL values (no value at all for HAIM).
+    chart("Heart Rate", d(2170, 1, 3, 7, 0), None, second)
+    chart("Heart Rate", d(2170, 1, 3, 8, 0), None, second)
+    for k, label in enumerate(HAIM_CHART_OTHERS):
+        chart(label, d(2170, 1, 1, 1, 5 + k), 50.0 + k)
+    for k, label in enumerate(HAIM_LAB_LABELS):
+        # Every itemid of the label (Glucose in blood and urine, ...): HAIM pools them. One before admission.
+        drawn = d(2169, 12, 31, 22, 0) if k == 0 else d(2170, 1, 1, 1, k)
+        events.append(PlantedEvent("labevents", s.subject_id, a.hadm_id, None, label, drawn, 10.0 + k))
+    for k, label in enumerate(HAIM_PROCEDURE_LABELS):
+        # Stored hours after every image of the stay: HAIM still counts them (the strict bound does not).
+        events.append(PlantedEvent("procedureevents", s.subject_id, a.hadm_id, first.stay_id, label,
+                                   d(2170, 1, 2, 1, k), 60.0 * (k + 1), stored_after_minutes=30))  # fmt: skip
+    events.append(PlantedEvent("procedureevents", s.subject_id, a.hadm_id, first.stay_id, "Foley Catheter",
+                               d(2170, 1, 1, 0, 40), 15.0))  # fmt: skip
+    s.haim_events = events
+
+    s = p.subject()
+    a = p.admission(s, d(2171, 2, 1, 8, 0), d(2171, 2, 6, 8, 0))
+    p.icu(s, a, d(2171, 2, 2, 8, 0), d(2171, 2, 4, 8, 0), "haim_stay_without_events")
+    p.study(s, d(2171, 2, 3, 9, 0), n_images=1)
+    s.haim_events = []
+
+
+# HAIM's labels the planted stay charts besides the special cases above (exact text, as in the dictionaries).
+HAIM_CHART_OTHERS = ("Non Invasive Blood Pressure systolic", "Non Invasive Blood Pressure diastolic",
+                     "GCS - Eye Opening", "GCS - Motor Response")  # fmt: skip
+HAIM_LAB_LABELS = (
+    "Glucose", "Potassium", "Sodium", "Chloride", "Creatinine", "Urea Nitrogen", "Bicarbonate", "Anion Gap",
+    "Hemoglobin", "Hematocrit", "Magnesium", "Platelet Count", "Phosphate", "White Blood Cells",
+    "Calcium, Total", "MCH", "Red Blood Cells", "MCHC", "MCV", "RDW", "Neutrophils", "Vancomycin",
+)  # fmt: skip
+HAIM_PROCEDURE_LABELS = (
+    "Foley Catheter", "PICC Line", "Intubation", "Peritoneal Dialysis", "Bronchoscopy", "EEG",
+    "Dialysis - CRRT", "Dialysis Catheter", "Chest Tube Removed", "Hemodialysis",
+)  # fmt: skip
