@@ -238,6 +238,7 @@ def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     for module in missing_modules:
         log.warning("module %s: no release found under the given paths; its tables are written empty", module)
     ensure_dir(opts.lake)
+    remove_leftovers(opts.lake)  # a manifest being written when a run was killed
     ensure_dir(_spill_dir(opts.lake))
     for module in {t.module for t in tasks}:
         ensure_dir(opts.lake / module)
