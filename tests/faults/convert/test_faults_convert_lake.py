@@ -1,5 +1,5 @@
-"""Issue 14, cases 2, 10, 11 and 12 for the lake: missing and damaged inputs, resume after a kill, byte-identical
-re-runs and a manifest whose bytes change only with the lake's content."""
+"""Issue 14, cases 2, 10, 11 and 12 for the lake: missing and damaged inputs, resume after a kill,
+byte-identical re-runs and a manifest whose bytes change only with the lake's content."""
 
 from __future__ import annotations
 
