@@ -58,7 +58,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=6.0,
         help="total DuckDB memory limit, shared between the workers (default 6)",
     )
+    p.add_argument(
+        "--allow-missing",
+        default="",
+        metavar="TABLE,...|all",
+        help=(
+            "build these lake tables (module/table, comma-separated, or all) empty when a release that is"
+            " found lacks their raw file; the manifest records them with status missing_allowed. Without"
+            " it a missing file is an error. (A module whose release is not found at all is written empty"
+            " with a warning either way.)"
+        ),
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every table as it finishes")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the Python traceback of an unexpected error (default: one line)",
+    )
     return p.parse_args(argv)
 
 
@@ -104,11 +120,28 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    opts = Options(args.paths, args.lake, args.force, args.workers, args.only, args.memory_limit_gb)
+    opts = Options(
+        args.paths,
+        args.lake,
+        args.force,
+        args.workers,
+        args.only,
+        args.memory_limit_gb,
+        [t.strip() for t in args.allow_missing.split(",") if t.strip()],
+    )
     try:
         results, _ = convert(opts)
     except ConvertError as exc:
         log.error("%s", exc)
+        return 2
+    except KeyboardInterrupt:
+        log.error("interrupted: finished tables are kept in %s; run again to resume", args.lake)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+        log.error("%s%s: %s (run with --debug for the traceback)", type(exc).__name__, where, exc)
         return 2
     print(summary(results), file=sys.stderr)
     failed = [r for r in results if r.status == "failed"]

@@ -22,9 +22,10 @@ import pyarrow as pa
 
 from convert.detect import header_problem
 from convert.errors import ConvertError
+from convert.freetext import shape
 from convert.inflated_fs import InflatedStream, SizeGuessWrong, attach
 from convert.plan import Part, Task
-from convert.rawfile import RawScan, RecordCounter, is_gzip, line_of_record, scan, sha256_file
+from convert.rawfile import RawScan, RecordCounter, Shape, is_gzip, line_of_record, scan, sha256_file
 from convert.sql import (
     bad_value_message,
     cast,
@@ -124,16 +125,17 @@ def _copy_csv(
     with ExitStack() as stack:
         sources: list[str] = []
         streams: list[InflatedStream | None] = []
-        for path in paths:
+        shapes = [shape(path, p.rt) for path, p in zip(paths, task.parts, strict=True)]
+        for path, checks in zip(paths, shapes, strict=True):
             if is_gzip(path):
                 size = scan(path).data_bytes if measure else None
-                url, stream = stack.enter_context(fs.serve(path, size))
+                url, stream = stack.enter_context(fs.serve(path, size, checks))
                 sources.append(url)
                 streams.append(stream)
             else:
                 sources.append(str(path))
                 streams.append(None)
-        plain = {k: scan(path) for k, path in enumerate(paths) if streams[k] is None}
+        plain = {k: scan(path, shapes[k]) for k, path in enumerate(paths) if streams[k] is None}
         selects = [
             typed_select(
                 p.rt, task.schema, _read_csv_sql(src, p, read_types(p.rt, task.schema)), _csv_consts(task, p)
@@ -270,7 +272,7 @@ class _CaseReader:
             raise self.error from None
 
     def _account(self, path: Path, data: bytes) -> None:
-        counter = RecordCounter()
+        counter = RecordCounter(Shape(path))  # per-case files hold no free text
         counter.feed(data)
         if counter.bytes == 0:
             raise ConvertError(f"{path}: file is empty (no header line)")
