@@ -167,6 +167,7 @@ def run_task(task: Task, opts: Options, old: dict | None) -> Result:
         "status": _status(task),
         "note": _note(task),
         "missing": task.missing,
+        "rejected_ids": sorted(task.rejected),
         "sources": built.sources,
         "raw_rows": built.raw_rows,
         "parquet_rows": rows,
