@@ -46,6 +46,9 @@ def atomic_file(path: str | os.PathLike[str], fsync: bool = True) -> Iterator[Pa
     final = Path(path)
     make_private_dirs(final.parent)
     tmp = temp_name(final)
+    # created owner-only before the caller writes a byte: opening it later under a 022 umask would leave the
+    # partial file world-readable until the rename
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     try:
         yield tmp
         os.chmod(tmp, FILE_MODE)

@@ -37,7 +37,7 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def add_db_argument(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+def add_db_argument(parser: argparse.ArgumentParser, default: object = None) -> None:
     """`--db` (alias `--warehouse`): the DuckDB file. Every subcommand already has it (shared options);
     exporters calling this on their parser get that one, so the option is declared once."""
     with contextlib.suppress(argparse.ArgumentError):  # conflict: the subcommand already has --db
@@ -46,7 +46,7 @@ def add_db_argument(parser: argparse.ArgumentParser, default: object = argparse.
             "--warehouse",
             dest="warehouse",
             type=Path,
-            default=default,
+            default=default_db() if default is None else default,
             help="DuckDB warehouse built by `dbt build`, opened read-only "
             "(default: $MIMIC_DUCKDB_PATH or build/warehouse.duckdb)",
         )
@@ -55,9 +55,8 @@ def add_db_argument(parser: argparse.ArgumentParser, default: object = argparse.
 def _add_shared(parser: argparse.ArgumentParser, top: bool) -> None:
     """Options every subcommand takes. Below a subcommand their default is SUPPRESS, so a value given before
     the subcommand (`--db X haim`) is not overwritten by the subcommand's default."""
-    default: object = argparse.SUPPRESS
-    add_db_argument(parser, default=default_db() if top else default)
-    flag = False if top else default
+    add_db_argument(parser, default=None if top else argparse.SUPPRESS)
+    flag = False if top else argparse.SUPPRESS
     parser.add_argument("-v", "--verbose", action="store_true", default=flag, help="log debug messages")
     parser.add_argument(
         "-q", "--quiet", action="store_true", default=flag, help="log warnings and errors only"
@@ -194,6 +193,9 @@ def one_line(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything this process and its workers create (exports, temporary files, DuckDB spill folders) holds
+    # patient data: owner-only whatever the user's umask.
+    os.umask(0o077)
     parser, subs = build_parser()
     args = parser.parse_args(argv)
     if args.command is not None:

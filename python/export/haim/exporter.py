@@ -312,7 +312,12 @@ def write_pickle(opts: Options, haim_id: int, patient: object) -> tuple[int, str
     path = sample_path(opts.out, haim_id)
     with atomic_file(path, fsync=opts.fsync) as tmp:
         with open(tmp, "wb") as fh:
-            pickle.dump(patient, fh, protocol=PICKLE_PROTOCOL)
+            pickler = pickle.Pickler(fh, protocol=PICKLE_PROTOCOL)
+            # No memo: pickle otherwise writes a repeated object (a string, a dtype) as a back-reference, so
+            # the bytes would depend on which equal values happen to share an object, which varies with Arrow
+            # batch and chunk boundaries; a resumed or re-split export would then differ byte for byte.
+            pickler.fast = True
+            pickler.dump(patient)
             size = fh.tell()
         digest = file_sha256(tmp)
     return size, digest
