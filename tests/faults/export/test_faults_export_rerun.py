@@ -30,7 +30,17 @@ def test_rerun_with_force_and_other_split_is_byte_identical(
 ) -> None:
     out = tmp_path / "haim"
     first = fr.run_export(
-        "haim", "--db", str(release.db), "--out", str(out), "--workers", "1", "--chunk-subjects", "3", "--batch-size", "257"
+        "haim",
+        "--db",
+        str(release.db),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--chunk-subjects",
+        "3",
+        "--batch-size",
+        "257",
     )
     assert first.returncode == 0, first.stderr[-2000:]
     assert fr.tree_digest(out) == fr.tree_digest(clean_export)
