@@ -98,6 +98,11 @@ def summary(results: list[Result]) -> str:
             f"{r.task.key:36} {r.status:9} {(r.task.release or '-'):20} {r.parquet_rows:>12,}"
             f" {_human(r.parquet_bytes):>10} {r.seconds:>8.1f}"
         )
+    for r in results:
+        rejected = r.entry.get("rejected_ids") or []
+        if rejected:
+            shown = ", ".join(repr(i) for i in rejected[:5]) + (" ..." if len(rejected) > 5 else "")
+            lines.append(f"{r.task.key:36} skipped {len(rejected)} rows with bad identifiers: {shown}")
     for module, tables in sorted(absent.items()):
         lines.append(f"{module + '/*':36} {'absent':9} written empty: {len(tables)} tables")
     counts = {

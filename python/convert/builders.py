@@ -26,6 +26,7 @@ from convert.freetext import shape
 from convert.inflated_fs import InflatedStream, SizeGuessWrong, attach
 from convert.plan import Part, Task
 from convert.rawfile import RawScan, RecordCounter, Shape, is_gzip, line_of_record, scan, sha256_file
+from convert.safepath import inside, valid_eye_gaze_dicom_id, valid_reflacx_id
 from convert.sql import (
     bad_value_message,
     cast,
@@ -189,7 +190,8 @@ def csv_fingerprint(task: Task) -> list[dict]:
 
 
 def reflacx_cases(task: Task) -> list[tuple[str, int]]:
-    """(id, phase) of every case, from the phase metadata files, in file order."""
+    """(id, phase) of every case, from the phase metadata files, in file order. An id that is not of the
+    published form never becomes a path: it is added to `task.rejected` and skipped."""
     assert task.found is not None
     cases = []
     for name, path in sorted(task.found.files.items()):
@@ -197,8 +199,22 @@ def reflacx_cases(task: Task) -> list[tuple[str, int]]:
             continue
         phase = int(name.rsplit("_", 1)[1])
         with open(path, encoding="utf-8-sig", newline="") as f:
-            cases += [(row["id"], phase) for row in csv.DictReader(f)]
+            for row in csv.DictReader(f):
+                if valid_reflacx_id(row["id"]):
+                    cases.append((row["id"], phase))
+                else:
+                    task.rejected.add(row["id"])
     return cases
+
+
+def _case_path(task: Task, template: str, **ids: str) -> Path | None:
+    """The per-case file for `ids`, or None (and the id rejected) if it resolves outside the release."""
+    assert task.found is not None
+    path = task.found.root / template.format(**ids)
+    if inside(task.found.root, path):
+        return path
+    task.rejected.update(f"{v} (outside the release root)" for v in ids.values())
+    return None
 
 
 def _case_files(task: Task, part: Part) -> list[tuple[Path, str, int]]:
@@ -210,8 +226,8 @@ def _case_files(task: Task, part: Part) -> list[tuple[Path, str, int]]:
     for case_id, phase in reflacx_cases(task):
         if phases is not None and phase not in phases:
             continue
-        path = task.found.root / part.rt.path.format(id=case_id)
-        if path.is_file():  # discarded cases have no gaze, fixations or transcription
+        path = _case_path(task, part.rt.path, id=case_id)
+        if path is not None and path.is_file():  # discarded cases have no gaze, fixations or transcription
             out.append((path, case_id, phase))
     return out
 
@@ -371,8 +387,8 @@ def _transcription_files(task: Task) -> list[tuple[str, Path]]:
     assert task.found is not None
     rt = task.found.tables()["transcription"]
     task.parts = task.parts or [Part(rt, None)]
-    paths = ((case_id, task.found.root / rt.path.format(id=case_id)) for case_id, _ in reflacx_cases(task))
-    return [(case_id, p) for case_id, p in paths if p.is_file()]
+    paths = ((case_id, _case_path(task, rt.path, id=case_id)) for case_id, _ in reflacx_cases(task))
+    return [(case_id, p) for case_id, p in paths if p is not None and p.is_file()]
 
 
 def build_transcription(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
@@ -398,7 +414,14 @@ def _transcript_files(task: Task) -> list[Path]:
     assert task.found is not None
     rt = task.found.tables()["transcript"]
     folder = task.found.root / rt.path.split("{dicom_id}")[0]
-    return sorted(folder.glob("*/" + rt.path.split("{dicom_id}/")[1]))
+    out = []
+    for path in sorted(folder.glob("*/" + rt.path.split("{dicom_id}/")[1])):
+        dicom_id = path.parent.name
+        if not valid_eye_gaze_dicom_id(dicom_id):
+            task.rejected.add(dicom_id)
+        elif _case_path(task, rt.path, dicom_id=dicom_id) is not None:
+            out.append(path)
+    return out
 
 
 def build_transcripts(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
@@ -475,6 +498,9 @@ def _inventory(task: Task) -> tuple[list[dict], dict]:
     digest = hashlib.sha256()
     rows = []
     for e in entries:
+        if e.is_symlink() and not inside(root, Path(e.path)):
+            task.rejected.add(f"{e.path} (a symlink to outside the release root)")
+            continue
         rel = Path(e.path).relative_to(root)
         size = e.stat(follow_symlinks=True).st_size
         digest.update(f"{rel}\0{size}\n".encode())

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from convert.errors import ConvertError
 from convert.rawfile import read_header
+from convert.safepath import inside
 from releases import ReleaseTable, release_tables, releases
 from releases.catalog import _lake_family, _release_sort_key
 
@@ -127,6 +128,12 @@ def identify(root: Path, candidates: list[str]) -> FoundRelease:
             if path is None:
                 found.problems[name] = f"{root}: missing required file {rt.path} of {release}"
                 found.missing.add(name)
+                continue
+            if not inside(root, path):
+                found.problems[name] = (
+                    f"{path}: resolves outside the release root {root} (a symlink?): refused, copy the file"
+                    " into the release instead"
+                )
                 continue
             h = header(path)
             if isinstance(h, str):

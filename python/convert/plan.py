@@ -39,6 +39,8 @@ class Task:
     parts: list[Part] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # raw files the release lacks (catalogue paths)
+    # Identifiers whose rows were skipped: not of their published form, or leading outside the release root.
+    rejected: set[str] = field(default_factory=set)
     note: str = ""
 
     @property

@@ -167,6 +167,7 @@ def run_task(task: Task, opts: Options, old: dict | None) -> Result:
         "status": _status(task),
         "note": _note(task),
         "missing": task.missing,
+        "rejected_ids": sorted(task.rejected),
         "sources": built.sources,
         "raw_rows": built.raw_rows,
         "parquet_rows": rows,
@@ -215,6 +216,16 @@ def _allow_missing(tasks: list[Task], allowed: list[str]) -> None:
 
 
 def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
+    """Run the conversion. Every file it (or DuckDB: Parquet files being written, spill files) creates is
+    owner-only from its first byte: the umask is 077 while it runs, whatever the user's umask."""
+    old_umask = os.umask(0o077)
+    try:
+        return _convert(opts)
+    finally:
+        os.umask(old_umask)
+
+
+def _convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     found = detect(opts.paths)
     if not found:
         raise ConvertError(

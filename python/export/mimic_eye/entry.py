@@ -13,7 +13,7 @@ from export.mimic_eye.checks import verify_export
 from export.mimic_eye.exporter import Options, all_subjects, run_export, write_errors
 from export.progress import Summary, human_bytes, progress_bar
 from export.selection import parse_shard, parse_subjects, select_subjects
-from export.warehouse import connect
+from export.warehouse import check_lake_unchanged, connect
 
 log = logging.getLogger("export.mimic_eye")
 
@@ -45,6 +45,7 @@ def main(args: argparse.Namespace) -> int:
         memory_limit=args.memory_limit,
     )
     shard = parse_shard(args.shard)
+    check_lake_unchanged(opts.db)
     cohort = all_subjects(opts.db)
     chosen = select_subjects(cohort, parse_subjects(args.subjects), shard, args.limit)
     log.info("%d MIMIC-Eye subjects in the warehouse, %d selected", len(cohort), len(chosen))
@@ -95,6 +96,7 @@ def main(args: argparse.Namespace) -> int:
 def verify_main(args: argparse.Namespace) -> int:
     con = connect(args.warehouse)
     try:
+        check_lake_unchanged(con)
         result = verify_export(con, args.dir)
     finally:
         con.close()
