@@ -182,8 +182,11 @@ def main(args: argparse.Namespace) -> int:
     summary.add("missing files, this run", len(totals.errors) - len(totals.rejected))
     summary.add("missing files, whole export", errors_file[1] if errors_file else 0)
     summary.add("rows skipped, invalid identifier", len(rejected))
-    for i, what in enumerate(rejected[:REJECTED_SHOWN], start=1):
-        summary.add(f"  skipped {i}", what)
+    named = list(dict.fromkeys(rejected))  # one identifier refused in several files is named once
+    for i, what in enumerate(named[:REJECTED_SHOWN], start=1):
+        summary.add(f"  refused {i}", what)
+    if len(named) > REJECTED_SHOWN:
+        summary.add("  refused, not shown", len(named) - REJECTED_SHOWN)
     summary.print()
     if errors_file:
         log.warning("%d missing or refused files listed in %s", errors_file[1], errors_file[0])
