@@ -1,6 +1,7 @@
-"""Issue 14.7: crafted or damaged identifiers (a REFLACX case id, an EyeGaze DICOM_ID, a transcript file name, an
-inventory path leading out of the release, a symlink in the release pointing out) never make the MIMIC-Eye
-exporter write outside --out or read outside the release: each such row is reported, counted and skipped."""
+"""Issue 14.7: crafted or damaged identifiers (a REFLACX case id, an EyeGaze DICOM_ID, a transcript file
+name, an inventory path leading out of the release, a symlink in the release pointing out) never make the
+MIMIC-Eye exporter write outside --out or read outside the release: each such row is reported, counted and
+skipped."""
 
 from __future__ import annotations
 

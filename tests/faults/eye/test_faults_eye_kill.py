@@ -1,5 +1,5 @@
-"""Issue 14.4: `kill -9` of a MIMIC-Eye export running `--workers 2` takes its workers down, and a re-run redoes
-every folder without a completion marker, ending with the bytes of an uninterrupted run."""
+"""Issue 14.4: `kill -9` of a MIMIC-Eye export running `--workers 2` takes its workers down, and a re-run
+redoes every folder without a completion marker, ending with the bytes of an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_kill_9_takes_workers_down_and_rerun_completes(
         if proc.stderr:
             proc.stderr.close()
     # No process of the export outlives it: the workers die with their parent (no orphan writing on).
-    gone, alive = psutil.wait_procs(workers, timeout=15)
+    _gone, alive = psutil.wait_procs(workers, timeout=15)
     assert not alive, f"processes outlived the killed export: {[p.pid for p in alive]}"
     written = sorted(out.glob("patient_*"))
     assert len(written) < len(list(eye_reference.glob("patient_*"))), (
