@@ -190,7 +190,7 @@ def _eye_rows(b: LakeBuilder, s: int, role: int, dicom: str, study: int, k: int,
     rng = b.rng
     if role in IN_REFLACX:
         for n, phase in enumerate((1, 3) if k == 0 else (2,)):
-            case = f"P{100 * phase}R{s % 100000:05d}{k}{n}"
+            case = f"P{100 * phase}R{s % 10000:04d}{k}{n}"  # P + 3 digits + R + 6 digits, as REFLACX
             discarded = role == REFLACX_ONLY and k == 1
             b.row(
                 "reflacx",
