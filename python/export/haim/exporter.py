@@ -363,12 +363,14 @@ def record_task(opts: Options, done: Totals, redone: set[int]) -> None:
     """Add a finished task's checksums and image problems to the folder's files (earlier rows of the samples
     it rewrote are replaced). Called after every task, so a run killed later keeps what it finished."""
     with records_lock(opts.out):
+        # errors first: a run killed between the two writes has not recorded the checksums yet, so the
+        # samples are rewritten on resume and their error rows replaced; the other order would lose them
+        write_errors(errors_path(opts.out), done.errors, redone, opts.fsync)
         checksums = read_checksums(opts.out)
         for h in redone:
             checksums.pop(h, None)
         checksums.update(done.checksums)
         write_checksums(opts.out, checksums, opts.fsync)
-        write_errors(errors_path(opts.out), done.errors, redone, opts.fsync)
 
 
 def run_tasks(
