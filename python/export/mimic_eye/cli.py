@@ -45,7 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="rebuild folders that are already complete (default: skip them, so a re-run resumes)",
+        help="rebuild folders that are already complete (default: skip folders whose completion marker "
+        "matches, so a re-run resumes); also required to re-run into a folder exported from another "
+        "warehouse or with other settings (cohort, --limit, --shard count, --link, --no-index), whose "
+        "folders of subjects no longer selected are then removed",
     )
     parser.add_argument(
         "--no-index",

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 LINK_MODES = ("auto", "hardlink", "copy", "symlink")
+COPY_BUFFER = 1 << 20
 
 
 class Placer:
@@ -39,8 +40,10 @@ class Placer:
                 if self.mode == "hardlink" or exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
                     raise
                 self._can_link = False  # another file system: stop trying for the rest of the run
-        shutil.copyfile(src, dst)
-        os.chmod(dst, 0o600)
+        # Created owner-only, not chmod-ed after the copy: no moment where the umask's mode exposes it.
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+            shutil.copyfileobj(fin, fout, COPY_BUFFER)
         self.counts["copied"] += 1
         self.bytes += size
         return size
