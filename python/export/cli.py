@@ -22,6 +22,11 @@ log = logging.getLogger("export")
 EXPORTERS = {
     "haim": ("export.haim", "haim", "write the HAIM-MIMIC-MM pickles (one Patient_ICU per ICU stay)"),
     "mimic-eye": ("export.mimic_eye", "mimic-eye", "write the MIMIC-Eye patient folders and spreadsheets"),
+    "haim-embeddings": (
+        "export.haim_embeddings",
+        "haim-embeddings",
+        "write marts.haim_embeddings as HAIM's CSV",
+    ),
 }
 DEFAULT_OUT = Path("build/export")
 
@@ -124,6 +129,8 @@ def detect_layout(folder: Path) -> list[tuple[str, Path]]:
     """Which exporter wrote `folder`: [(exporter, folder)], or one entry per sub-export of a root folder."""
     if (folder / "haim_mimiciv_key_ids.csv").is_file() or (folder / "pickle").is_dir():
         return [("haim", folder)]
+    if any(folder.glob("haim_embeddings.*")):
+        return [("haim-embeddings", folder)]
     if (folder / "spreadsheets").is_dir() or any(folder.glob("patient_*")):
         return [("mimic-eye", folder)]
     found: list[tuple[str, Path]] = []
