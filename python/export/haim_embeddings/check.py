@@ -113,7 +113,10 @@ def verify_main(args: argparse.Namespace) -> int:
         summary = Summary(f"HAIM embeddings verify: {folder}")
         failed = 0
         for fmt, path in found:
-            problems = check_file(con, fmt, path, columns)
+            try:
+                problems = check_file(con, fmt, path, columns)
+            except duckdb.Error as exc:  # a damaged file: report it, check the others
+                problems = [f"cannot be read as {fmt}: {str(exc).splitlines()[0]}"]
             for problem in problems:
                 log.error("%s: %s", path.name, problem)
             summary.add(f"{path.name}", "OK" if not problems else f"{len(problems)} problems")

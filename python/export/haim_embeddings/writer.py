@@ -46,30 +46,34 @@ class Written:
 def copy_with_progress(con: duckdb.DuckDBPyConnection, sql: str, desc: str, total_rows: int) -> None:
     """Run `sql` (a COPY) in a thread while a bar follows `con.query_progress()`; Ctrl-C interrupts DuckDB."""
     failure: list[BaseException] = []
+    done = threading.Event()  # waited on instead of Thread.join, which Ctrl-C can corrupt on Python < 3.13
 
     def work() -> None:
         try:
             con.execute(sql)
         except BaseException as exc:  # re-raised in the caller's thread
             failure.append(exc)
+        finally:
+            done.set()
 
     worker = threading.Thread(target=work, name="haim-embeddings-copy", daemon=True)
     bar = progress_bar(total=total_rows, desc=desc, unit="row")
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.25)
-            with_progress = con.query_progress()
-            if with_progress > 0:
-                bar.update(max(0, int(total_rows * min(with_progress, 100.0) / 100) - bar.n))
+        while not done.wait(0.25):
+            percent = con.query_progress()
+            if percent > 0:
+                bar.update(max(0, int(total_rows * min(percent, 100.0) / 100) - bar.n))
     except BaseException:
         con.interrupt()
-        worker.join()
+        while not done.wait(1):  # the COPY stops at its next check; the connection is closed after it
+            con.interrupt()
         raise
     finally:
-        if not failure:
+        if not failure and done.is_set():
             bar.update(total_rows - bar.n)
         bar.close()
+    worker.join()
     if failure:
         raise failure[0]
 
@@ -89,6 +93,8 @@ def write(
         spill = temp_name(out / "duckdb-spill")
         con = connect(db, threads=threads, memory_limit=memory_limit, temp_directory=spill)
         try:
+            # DuckDB's own bar would print over ours; query_progress() needs the tracking on
+            con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
             if not relation_exists(con, MART):
                 raise RuntimeError(f"{MART} is missing from {db}: run `dbt build --select +haim_embeddings`")
             columns = file_columns(relation_columns(con, MART))
@@ -102,7 +108,6 @@ def write(
                 len(columns),
                 target,
             )
-            con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
             with atomic_file(target) as tmp:
                 sql = f"COPY ({ordered_query(columns)}) TO {sql_string(str(tmp))} ({COPY_OPTIONS[fmt]})"
                 copy_with_progress(con, sql, f"haim_embeddings.{fmt}", rows)
