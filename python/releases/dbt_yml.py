@@ -1,5 +1,6 @@
 """Generate the dbt staging layer (sources yml, models yml, one-line staging models) and the REFLACX label-map
-seed from the release catalogue, so no table or column list is typed by hand.
+seed from the release catalogue, and HAIM's item-list seed (releases.haim_items), so no table or column list
+is typed by hand.
 
     python -m releases.dbt_yml --project .          # (re)write the generated files
     python -m releases.dbt_yml --project . --check  # exit 1 if a committed file differs (CI)
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with dbt-core
 
+from releases import haim_items
 from releases.catalog import (
     REFLACX_MERGES,
     REFLACX_TARGETS,
@@ -146,6 +148,12 @@ def _expand_models_yml(template: str) -> str:
         for entry in model.get("columns", []):
             if "expand" in entry:
                 columns += _expand_columns(entry)
+            elif "expand_haim_features" in entry:
+                spec = entry["expand_haim_features"]
+                columns += [
+                    {"name": name, "description": spec["description"].format(label=label, statistic=stat)}
+                    for name, label, stat in haim_items.feature_columns(spec["family"])
+                ]
             elif "expand_reflacx_labels" in entry:
                 desc = entry["expand_reflacx_labels"]["description"]
                 columns += [
@@ -170,6 +178,7 @@ def generated_files() -> dict[str, str]:
         for table in tables:
             files[f"{folder}/stg_{src}__{table}.sql"] = f"{{{{ stage_source('{src}', '{table}') }}}}\n"
     files["seeds/reflacx_label_map.csv"] = label_map_csv()
+    files["seeds/haim_embedding_items.csv"] = haim_items.items_csv()
     docs = resources.files("releases").joinpath("dbt_model_docs")
     for template in sorted(docs.iterdir(), key=lambda t: t.name):
         if template.name.endswith(".yml"):
