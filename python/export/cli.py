@@ -98,7 +98,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, SimpleNamespace]]
         help="worker processes for every export (default: each export's own default)",
     )
     _add_logging(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="{haim,mimic-eye,verify}")
+    sub = parser.add_subparsers(dest="command", metavar="{haim,mimic-eye,haim-embeddings,verify}")
     modules: dict[str, SimpleNamespace] = {}
     for name, (_module, _folder, helptext) in EXPORTERS.items():
         mod = _load(name)
