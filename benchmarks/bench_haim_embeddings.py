@@ -80,20 +80,37 @@ def mart_rows(db: Path) -> pd.DataFrame:
         con.close()
 
 
-def baseline_row(pickles: Path, want: pd.Series) -> dict[str, Any]:
+def item_labels(db: Path) -> pd.DataFrame:
+    con = connect(db)
+    try:
+        return con.execute("SELECT itemid, label FROM staging.stg_mimiciv_icu__d_items").df()
+    finally:
+        con.close()
+
+
+def baseline_row(pickles: Path, want: pd.Series, d_items: pd.DataFrame) -> dict[str, Any]:
     """HAIM's work for one image row: reload the pickle, then bound and compute that image's row."""
     patient = load_patient(pickles, int(want["haim_id"]))
+    procedures = patient.procedureevents
+    if "label" not in procedures.columns:  # HAIM merged d_items in; a left merge keeps order
+        procedures = procedures.merge(d_items, on="itemid", how="left")
     core = patient.core.copy()
     for k, name in enumerate(CODES):
         if name not in core.columns:
             core[name] = want[f"de_{k}"]
+    # HAIM's bounding recomputes the times on every call: image time floored to the minute, then hours from
+    # admittime on the image and on every chart and lab row.
+    admittime = patient.admissions["admittime"].iloc[0]
+    cxr = patient.cxr[patient.cxr["dicom_id"] == want["img_id"]].copy()  # the one image this row is for
+    stamps = zip(cxr["StudyDate"], cxr["StudyTime"], strict=True)
+    cxr["charttime"] = [haim_reference.cxr_charttime(d, t) for d, t in stamps]
     view = SimpleNamespace(
         core=core,
         admissions=patient.admissions,
-        chartevents=patient.chartevents,
-        labevents=patient.labevents,
-        procedureevents=patient.procedureevents,
-        cxr=patient.cxr[patient.cxr["dicom_id"] == want["img_id"]],  # the one image this row is for
+        chartevents=haim_reference.with_delta(patient.chartevents, "charttime", admittime),
+        labevents=haim_reference.with_delta(patient.labevents, "charttime", admittime),
+        procedureevents=procedures,
+        cxr=haim_reference.with_delta(cxr, "charttime", admittime),
     )
     rows = haim_reference.embedding_rows(view, int(want["haim_id"]))
     if len(rows) != 1:
@@ -103,7 +120,9 @@ def baseline_row(pickles: Path, want: pd.Series) -> dict[str, Any]:
     return rows[0]
 
 
-def run_baseline(pickles: Path, mart: pd.DataFrame, n: int, seed: int) -> tuple[float, float]:
+def run_baseline(
+    pickles: Path, mart: pd.DataFrame, d_items: pd.DataFrame, n: int, seed: int
+) -> tuple[float, float]:
     """(seconds per image row, largest relative difference from the mart over the features)."""
     chosen = mart.iloc[
         sorted(np.random.default_rng(seed).choice(len(mart), min(n, len(mart)), replace=False))
@@ -114,7 +133,7 @@ def run_baseline(pickles: Path, mart: pd.DataFrame, n: int, seed: int) -> tuple[
     spent = 0.0
     for _, want in progress_bar(chosen.iterrows(), total=len(chosen), desc="baseline", unit="row"):
         started = time.perf_counter()
-        got = baseline_row(pickles, want)
+        got = baseline_row(pickles, want, d_items)
         spent += time.perf_counter() - started
         a = np.array([float(got[c]) for c in features])
         b = want[features].to_numpy(dtype=float)
@@ -150,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         dict(os.environ),
     )
     log.info("baseline on %d image rows …", args.baseline_rows)
-    per_row, worst = run_baseline(pickles, mart, args.baseline_rows, args.seed)
+    per_row, worst = run_baseline(pickles, mart, item_labels(db), args.baseline_rows, args.seed)
     s = Summary(f"HAIM embeddings benchmark: {n:,} image rows, {mart['haim_id'].nunique():,} samples, "
                 f"{os.cpu_count()} cores")  # fmt: skip
     s.add("mart +haim_embeddings: seconds", round(full_s, 1))
