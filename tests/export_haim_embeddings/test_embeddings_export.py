@@ -247,13 +247,14 @@ def test_verify_finds_the_folder_under_an_export_root(csv_out: Path, mart_db: Pa
 
 
 def test_every_export_run_includes_this_one(planted_db: Path, tmp_path: Path) -> None:
-    """`python -m export --out OUT` gives this exporter OUT/haim-embeddings and the shared options."""
-    from export.cli import EXPORTERS, _sub_args, build_parser
+    """`python -m export --out OUT` runs this exporter into OUT/haim-embeddings."""
+    from export.cli import ALL_EXPORTS, build_parser
 
-    parser, modules = build_parser()
-    assert "haim-embeddings" in modules
-    args = parser.parse_args(["--db", str(planted_db), "--out", str(tmp_path), "--workers", "1"])
-    ns = _sub_args(parser, "haim-embeddings", args, tmp_path / EXPORTERS["haim-embeddings"][1])
-    assert modules["haim-embeddings"].run(ns) == 0
+    assert ALL_EXPORTS["haim-embeddings"] == "haim-embeddings"
+    _, subs = build_parser()
+    ns = subs["haim-embeddings"].parse_args(
+        ["--db", str(planted_db), "--out", str(tmp_path / "haim-embeddings"), "--workers", "1"]
+    )
+    assert ns.run(ns) == 0
     assert (tmp_path / "haim-embeddings" / "haim_embeddings.csv").is_file()
     assert verify(planted_db, tmp_path) == 0  # the root folder: layout detected per sub-folder

@@ -1,4 +1,6 @@
-"""Options of `python -m export haim-embeddings`; the work happens in `writer` and `check`."""
+"""Write marts.haim_embeddings as the CSV HAIM's modelling scripts read (haim_embeddings.csv, one header
+line, HAIM's column order, then subject_id, hadm_id, stay_id), or as Parquet; sorted by haim_id, img_id;
+owner-only."""
 
 from __future__ import annotations
 
