@@ -26,7 +26,7 @@ log = logging.getLogger("export")
 Runner = Callable[[argparse.Namespace], int]
 DEFAULT_OUT = Path("build/export")
 # subcommands `python -m export` runs when no subcommand is given, and their folder under --out
-ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye"}
+ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "haim-embeddings"}
 
 
 def default_db() -> Path:
@@ -79,6 +79,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     """The parser and each subcommand's parser by name. Exporter modules are imported here, not at module
     import, so `python -m export --help` stays cheap; their heavy imports happen in `run`/`verify`."""
     from export.haim import cli as haim_cli
+    from export.haim_embeddings import cli as embeddings_cli
     from export.mimic_eye import cli as eye_cli
 
     parser = argparse.ArgumentParser(
@@ -103,7 +104,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         help="worker processes for every export when every export runs (default: each export's own); "
         "with a subcommand give --workers after it",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{haim,mimic-eye,verify}")
+    sub = parser.add_subparsers(dest="command", metavar="{haim,mimic-eye,haim-embeddings,verify}")
     shared = _shared_parent()
     subs: dict[str, argparse.ArgumentParser] = {}
 
@@ -129,6 +130,16 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     eye.set_defaults(run=eye_cli.run)
     subs["mimic-eye"] = eye
 
+    embeddings = sub.add_parser(
+        "haim-embeddings",
+        parents=[shared],
+        help="write marts.haim_embeddings as HAIM's CSV (or Parquet)",
+        description=(embeddings_cli.__doc__ or "").strip(),
+    )
+    embeddings_cli.add_arguments(embeddings)
+    embeddings.set_defaults(run=embeddings_cli.run)
+    subs["haim-embeddings"] = embeddings
+
     verify = sub.add_parser(
         "verify",
         parents=[shared],
@@ -139,7 +150,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     verify.add_argument("dir", type=Path, help="export folder to check")
     haim_cli.add_verify_arguments(verify)
-    verify.set_defaults(run=_verify, verifiers={"haim": haim_cli.verify, "mimic-eye": eye_cli.verify})
+    verify.set_defaults(
+        run=_verify,
+        verifiers={
+            "haim": haim_cli.verify,
+            "mimic-eye": eye_cli.verify,
+            "haim-embeddings": embeddings_cli.verify,
+        },
+    )
     subs["verify"] = verify
     return parser, subs
 
@@ -148,6 +166,8 @@ def detect_layout(folder: Path) -> list[tuple[str, Path]]:
     """Which exporter wrote `folder`: [(exporter, folder)], or one entry per sub-export of a root folder."""
     if (folder / "haim_mimiciv_key_ids.csv").is_file() or (folder / "pickle").is_dir():
         return [("haim", folder)]
+    if any(folder.glob("haim_embeddings.*")):
+        return [("haim-embeddings", folder)]
     if (folder / "spreadsheets").is_dir() or any(folder.glob("patient_*")):
         return [("mimic-eye", folder)]
     found: list[tuple[str, Path]] = []
