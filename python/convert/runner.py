@@ -262,33 +262,36 @@ def _convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     }
     heavy, side = _lanes(tasks)
     results: list[Result] = []
-    with (
-        ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert") as pool,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert-side") as side_pool,
-        tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar,
-    ):
-        pending: set[Future] = {
-            lane.submit(run_task, t, opts, doc["tables"].get(t.key))
-            for lane, group in ((pool, heavy), (side_pool, side))
-            for t in group
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                res = fut.result()
-                results.append(res)
-                bar.update(1)
-                bar.set_postfix_str(res.task.key)
-                if res.status == "failed":
-                    log.error("%s", res.error)
-                else:
-                    # Recorded as each table completes: a killed run keeps every finished table.
-                    doc["tables"][res.task.key] = res.entry
-                    manifest.save(opts.lake, doc, before)
-                    log.info(
-                        "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
-                    )
-    shutil.rmtree(_spill_dir(opts.lake), ignore_errors=True)
+    try:
+        with (
+            ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert-side") as side_pool,
+            tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar,
+        ):
+            pending: set[Future] = {
+                lane.submit(run_task, t, opts, doc["tables"].get(t.key))
+                for lane, group in ((pool, heavy), (side_pool, side))
+                for t in group
+            }
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    res = fut.result()
+                    results.append(res)
+                    bar.update(1)
+                    bar.set_postfix_str(res.task.key)
+                    if res.status == "failed":
+                        log.error("%s", res.error)
+                    else:
+                        # Recorded as each table completes: a killed run keeps every finished table.
+                        doc["tables"][res.task.key] = res.entry
+                        manifest.save(opts.lake, doc, before)
+                        log.info(
+                            "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
+                        )
+    finally:
+        # Spilled blocks hold raw rows: never leave them behind, whatever ended the run.
+        shutil.rmtree(_spill_dir(opts.lake), ignore_errors=True)
     manifest.save(opts.lake, doc, before)
     results.sort(key=lambda r: r.task.key)
     return results, found
