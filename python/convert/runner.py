@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from convert import manifest
-from convert.builders import BUILDERS, fingerprint
+from convert.builders import BUILDERS, diagnose_count_mismatch, fingerprint
 from convert.detect import FoundRelease, detect, markers
 from convert.errors import ConvertError
 from convert.lakefs import ensure_dir, publish, remove_leftovers, temp_name
@@ -142,6 +142,7 @@ def run_task(task: Task, opts: Options, old: dict | None) -> Result:
         built = BUILDERS[task.builder](task, _connection(opts), tmp)
         rows = pq.read_metadata(tmp).num_rows
         if rows != built.raw_rows:
+            diagnose_count_mismatch(task)
             raise ConvertError(
                 f"{task.key}: row count mismatch: the raw files hold {built.raw_rows} records,"
                 f" the Parquet file {rows} rows"
