@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -176,6 +176,16 @@ def _explain_csv_failure(
     (record,), column, value, type_ = bad
     line = line_of_record(path, record)
     return ConvertError(f"{task.key}: {path}: " + bad_value_message(line, column, value, type_))
+
+
+def diagnose_count_mismatch(task: Task) -> None:
+    """After the rows DuckDB wrote and the raw records disagree: raise the ConvertError naming the line
+    that explains it, if the checks the conversion pass leaves out (blank lines) find one."""
+    if task.builder != "csv":
+        return
+    for part in task.parts:
+        if part.path is not None:
+            scan(part.path, replace(shape(part.path, part.rt), blank_lines=True))
 
 
 def csv_fingerprint(task: Task) -> list[dict]:

@@ -42,12 +42,42 @@ class Shape:
 
     path: Path
     multiline: frozenset[int] = frozenset()
+    # Look for blank lines too: a diagnosis pass after a count mismatch (DuckDB skips blank lines), kept out
+    # of the conversion pass, where finding them would cost a second scan of every chunk.
+    blank_lines: bool = False
 
 
 # Bytes that may stand before an opening quote (field start, or the second quote of a `""` escape) and
 # after a closing quote (field end, or the first quote of an escape). CR: files with CRLF line ends.
 _BEFORE_OPEN = np.array([COMMA, NEWLINE, QUOTE], np.uint8)
 _AFTER_CLOSE = np.array([COMMA, NEWLINE, QUOTE, CR], np.uint8)
+
+
+def _last_true(mask: np.ndarray) -> int:
+    """Index of the last True of a mask holding one: searched in a window at the end first (a line is
+    short), since a reversed scan of the whole chunk costs as much as the count itself."""
+    window = 1 << 16
+    while True:
+        start = max(0, mask.size - window)
+        hits = np.flatnonzero(mask[start:])
+        if hits.size:
+            return start + int(hits[-1])
+        window <<= 4
+
+
+def _blank_line(arr: np.ndarray, ends: np.ndarray, previous: int) -> int:
+    """Position of the first record end in `ends` that ends an empty line (LF or CRLF), or -1.
+
+    DuckDB skips blank lines: one would go missing from its count and fail the table without a line."""
+    if not ends.size:
+        return -1
+    before = np.where(ends > 0, arr[np.maximum(ends - 1, 0)], previous)
+    blank = before == NEWLINE
+    crlf = (before == CR) & (ends > 1)
+    if crlf.any():
+        blank |= crlf & (arr[np.maximum(ends - 2, 0)] == NEWLINE)
+    hits = np.flatnonzero(blank)
+    return int(ends[hits[0]]) if hits.size else -1
 
 
 class RecordCounter:
@@ -88,7 +118,7 @@ class RecordCounter:
                 if not self.in_quote:
                     self.newlines += int(np.count_nonzero(arr == NEWLINE))
                 return
-            self._feed_unquoted(arr)
+            self._feed_unquoted(arr, previous)
             return
         quotes = np.flatnonzero(is_quote)
         newlines = np.flatnonzero(arr == NEWLINE)
@@ -100,25 +130,32 @@ class RecordCounter:
         if quotes.size % 2:
             self.in_quote = not self.in_quote
 
-    def _feed_unquoted(self, arr: np.ndarray) -> None:
+    def _feed_unquoted(self, arr: np.ndarray, previous: int) -> None:
         """A checked chunk without quotes: count, and follow which field and line the stream is in."""
         assert self.shape is not None
         if self.closer_pending:
             self.closer_pending = False
             if arr[0] not in _AFTER_CLOSE:
                 self._misplaced_quote(self.open_line)
-        newlines = np.flatnonzero(arr == NEWLINE)
+        is_newline = arr == NEWLINE
+        count = int(np.count_nonzero(is_newline))
         if self.in_quote:
-            if newlines.size and self.field not in self.shape.multiline:
+            if count and self.field not in self.shape.multiline:
                 self._broken_value(self.field_line)
-            self.lines += newlines.size
+            self.lines += count
             return
-        self.newlines += newlines.size
-        tail = arr[newlines[-1] + 1 :] if newlines.size else arr
-        commas = int(np.count_nonzero(tail == COMMA))
-        self.field = commas if newlines.size else self.field + commas
-        self.lines += newlines.size
-        if newlines.size or commas:
+        if self.shape.blank_lines:
+            newlines = np.flatnonzero(is_newline)
+            blank = _blank_line(arr, newlines, previous)
+            if blank >= 0:
+                self._blank(self.lines + int(np.searchsorted(newlines, blank)) + 1)
+        self.newlines += count
+        # The field the chunk ends in: commas after its last newline (found from the end, which is quick).
+        last = _last_true(is_newline) if count else -1
+        commas = int(np.count_nonzero(arr[last + 1 :] == COMMA))
+        self.field = commas if count else self.field + commas
+        self.lines += count
+        if count or commas:
             self.field_line = self.lines + 1
 
     def _check_quoted(
@@ -151,6 +188,9 @@ class RecordCounter:
             problems.append((int(quotes[k]), start_line, 0))
         quoted_nl = newlines[inside == 1]
         record_ends = newlines[inside == 0]
+        blank = _blank_line(arr, record_ends, previous) if self.shape.blank_lines else -1
+        if blank >= 0:
+            problems.append((blank, line_of(blank), 2))
         if quoted_nl.size:
             commas = np.flatnonzero(arr == COMMA)
             commas = commas[((np.searchsorted(quotes, commas) + int(self.in_quote)) & 1) == 0]
@@ -169,7 +209,9 @@ class RecordCounter:
             commas = None
         if problems:
             _, start_line, kind = min(problems)
-            if kind:
+            if kind == 2:
+                self._blank(start_line)
+            if kind == 1:
                 self._broken_value(start_line)
             self._misplaced_quote(start_line)
         # Carry the state: the field the stream ends in, where it began, where an open quote was opened.
@@ -192,6 +234,12 @@ class RecordCounter:
         elif quotes[-1] == n - 1:
             self.closer_pending = True
         self.lines += newlines.size
+
+    def _blank(self, line: int) -> None:
+        assert self.shape is not None
+        raise ConvertError(
+            f"{self.shape.path}: line {line}: blank line (a release file has none: was it edited or cut?)"
+        )
 
     def _broken_value(self, start_line: int) -> None:
         assert self.shape is not None

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from convert import manifest
-from convert.builders import BUILDERS, fingerprint
+from convert.builders import BUILDERS, diagnose_count_mismatch, fingerprint
 from convert.detect import FoundRelease, detect, markers
 from convert.errors import ConvertError
 from convert.lakefs import ensure_dir, publish, remove_leftovers, temp_name
@@ -142,6 +142,7 @@ def run_task(task: Task, opts: Options, old: dict | None) -> Result:
         built = BUILDERS[task.builder](task, _connection(opts), tmp)
         rows = pq.read_metadata(tmp).num_rows
         if rows != built.raw_rows:
+            diagnose_count_mismatch(task)
             raise ConvertError(
                 f"{task.key}: row count mismatch: the raw files hold {built.raw_rows} records,"
                 f" the Parquet file {rows} rows"
@@ -262,33 +263,36 @@ def _convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     }
     heavy, side = _lanes(tasks)
     results: list[Result] = []
-    with (
-        ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert") as pool,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert-side") as side_pool,
-        tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar,
-    ):
-        pending: set[Future] = {
-            lane.submit(run_task, t, opts, doc["tables"].get(t.key))
-            for lane, group in ((pool, heavy), (side_pool, side))
-            for t in group
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                res = fut.result()
-                results.append(res)
-                bar.update(1)
-                bar.set_postfix_str(res.task.key)
-                if res.status == "failed":
-                    log.error("%s", res.error)
-                else:
-                    # Recorded as each table completes: a killed run keeps every finished table.
-                    doc["tables"][res.task.key] = res.entry
-                    manifest.save(opts.lake, doc, before)
-                    log.info(
-                        "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
-                    )
-    shutil.rmtree(_spill_dir(opts.lake), ignore_errors=True)
+    try:
+        with (
+            ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert-side") as side_pool,
+            tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar,
+        ):
+            pending: set[Future] = {
+                lane.submit(run_task, t, opts, doc["tables"].get(t.key))
+                for lane, group in ((pool, heavy), (side_pool, side))
+                for t in group
+            }
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    res = fut.result()
+                    results.append(res)
+                    bar.update(1)
+                    bar.set_postfix_str(res.task.key)
+                    if res.status == "failed":
+                        log.error("%s", res.error)
+                    else:
+                        # Recorded as each table completes: a killed run keeps every finished table.
+                        doc["tables"][res.task.key] = res.entry
+                        manifest.save(opts.lake, doc, before)
+                        log.info(
+                            "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
+                        )
+    finally:
+        # Spilled blocks hold raw rows: never leave them behind, whatever ended the run.
+        shutil.rmtree(_spill_dir(opts.lake), ignore_errors=True)
     manifest.save(opts.lake, doc, before)
     results.sort(key=lambda r: r.task.key)
     return results, found

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -158,3 +159,30 @@ def test_killed_run_resumes_and_yields_the_same_lake(tmp_path, sig):
     }
     strip = lambda d: {k: v for k, v in d.items() if k != "updated_at"}  # noqa: E731
     assert strip(_manifest(lake)) | {"releases": None} == strip(_manifest(reference)) | {"releases": None}
+
+
+def test_full_disk_while_writing_the_manifest(tmp_path):
+    """A file size limit (RLIMIT_FSIZE: writes fail with EFBIG as on a full disk) that the small Parquet files
+    fit under and the growing manifest outgrows: one line naming the manifest, exit 2, the last manifest
+    written stays whole and no temporary or spill file is left."""
+    raw = small_raw(tmp_path, "mimic-iv-ed-2.2")
+    lake = tmp_path / "lake"
+    tables = ["ed/edstays", "ed/triage", "ed/diagnosis", "ed/vitalsign", "ed/pyxis", "ed/medrecon"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    done = subprocess.run(
+        [sys.executable, "-m", "convert", str(raw), "--lake", str(lake), "--only", *tables],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000)),
+    )
+    assert done.returncode == 2
+    assert f"{lake / MANIFEST}: cannot write the manifest (File too large)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    recorded = _manifest(lake)["tables"]  # still valid JSON: the rename never happened
+    assert 0 < len(recorded) < len(tables)
+    assert leftovers(lake) == []

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from faults_convert_support import HOSP, leftovers, rewrite_gz, run_convert, small_raw
 
 
@@ -69,3 +70,56 @@ def test_multiline_note_text_still_converts(tmp_path):
     texts = pq.read_table(lake / "note" / "discharge.parquet").column("text").to_pylist()
     assert "multi\nline\ntext" in texts
     assert len(texts) == 5
+
+
+# Siblings: other ways a file's lines and its records can disagree.
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t.replace("\n10000033,", "\n\n10000033,", 1),
+        lambda t: t + "\n",
+        lambda t: (t + "\n").replace("\n", "\r\n"),
+    ],
+    ids=["blank-line-inside", "blank-line-at-end", "blank-line-crlf"],
+)
+def test_blank_line_is_refused_with_its_line(tmp_path, edit):
+    raw = small_raw(tmp_path, "mimic-iv-2.2")
+    path = raw / HOSP / "admissions.csv.gz"
+    rewrite_gz(path, edit)
+    lines = gzip.decompress(path.read_bytes()).decode().split("\n")
+    line = next(i for i, ln in enumerate(lines, 1) if ln in ("", "\r") and i < len(lines))
+    err = _assert_refused(raw, tmp_path / "lake", "hosp/admissions", path, line)
+    assert "blank line" in err
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t.replace("\n", "\r\n"),
+        lambda t: "\ufeff" + t,
+        lambda t: t.rstrip("\n"),
+    ],
+    ids=["crlf", "bom", "no-final-newline"],
+)
+def test_harmless_variants_convert_every_row(tmp_path, edit):
+    raw = small_raw(tmp_path, "mimic-iv-2.2")
+    path = raw / HOSP / "admissions.csv.gz"
+    rewrite_gz(path, edit)
+    lake = tmp_path / "lake"
+    done = run_convert(raw, "--lake", lake, "--only", "hosp/admissions")
+    assert done.returncode == 0, done.stderr
+    table = pq.read_table(lake / "hosp" / "admissions.parquet")
+    assert table.num_rows == 5
+    assert table.column("subject_id").to_pylist()[0] == 10000032
+
+
+def test_last_line_cut_short_is_refused(tmp_path):
+    raw = small_raw(tmp_path, "mimic-iv-2.2")
+    path = raw / HOSP / "admissions.csv.gz"
+    rewrite_gz(path, lambda t: t.rstrip("\n")[:-10])
+    done = run_convert(raw, "--lake", tmp_path / "lake", "--only", "hosp/admissions")
+    assert done.returncode == 1
+    assert f"{path}: line 6: Expected Number of Columns: 16 Found:" in done.stderr
+    assert not (tmp_path / "lake" / "hosp" / "admissions.parquet").exists()
