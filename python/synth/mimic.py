@@ -100,6 +100,10 @@ DRUGS = [
     "Ondansetron",
     "Potassium Chloride",
     "Senna",
+    # one ACE inhibitor, ARB and NSAID each, so mimic-code's acei/arb/nsaid concepts find rows
+    "Lisinopril",
+    "Losartan Potassium",
+    "Ibuprofen",
 ]
 ROUTES = ["PO", "IV", "SC", "IM", "PO/NG", "IV DRIP", "NU", "IH"]
 RACES = [
