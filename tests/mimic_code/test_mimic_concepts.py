@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BIN, PROJECT, MimicCodeBuild, duckdb_cli
 from mimic_code_compare import SCHEMA, TableDiff, compare_all, tables
+from mimic_code_harness import BIN, PROJECT, MimicCodeBuild, duckdb_cli
 
 from mimic_concepts import concept_files, concepts_dir, copy_warehouse
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import MimicCodeBuild, require_mimic_code
+from mimic_code_harness import MimicCodeBuild, require_mimic_code
 
 from releases.catalog import SOURCE_OF_MODULE
 from releases.lake import all_tables, table_columns
