@@ -13,7 +13,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export MIMIC_LAKE ?= $(BUILD)/lake
 export MIMIC_DUCKDB_PATH ?= $(BUILD)/warehouse.duckdb
 
-.PHONY: venv demo synth convert dbt export test lint format clean
+.PHONY: venv demo synth convert dbt export test lint format clean mimic-code
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ export: venv
 	$(BIN)/python -m export --out $(BUILD)/export
 
 demo: synth convert dbt export
+
+# mimic-code's DuckDB concepts, unchanged, into the warehouse's mimiciv_derived schema (after `make dbt`).
+# MIMIC_CONCEPTS_ARGS passes options, e.g. '--copy-to build/concepts' or '--engine cli'.
+mimic-code: venv
+	@test -n "$(MIMIC_CODE)" || { echo "usage: make mimic-code MIMIC_CODE=/path/to/mimic-code" >&2; exit 2; }
+	$(BIN)/python -m mimic_concepts --mimic-code "$(MIMIC_CODE)" --warehouse "$(MIMIC_DUCKDB_PATH)" \
+		$(MIMIC_CONCEPTS_ARGS)
 
 lint: venv
 	$(BIN)/ruff check python tests benchmarks

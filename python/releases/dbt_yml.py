@@ -28,6 +28,7 @@ from releases.catalog import (
     snake,
 )
 from releases.lake import RELEASE_OF_MODULE, all_tables, is_row_order, table_columns
+from releases.mimic_schemas import generated_files as mimic_schema_files
 
 log = logging.getLogger("releases.dbt_yml")
 
@@ -179,6 +180,7 @@ def generated_files() -> dict[str, str]:
             files[f"{folder}/stg_{src}__{table}.sql"] = f"{{{{ stage_source('{src}', '{table}') }}}}\n"
     files["seeds/reflacx_label_map.csv"] = label_map_csv()
     files["seeds/haim_embedding_items.csv"] = haim_items.items_csv()
+    files.update(mimic_schema_files())
     docs = resources.files("releases").joinpath("dbt_model_docs")
     for template in sorted(docs.iterdir(), key=lambda t: t.name):
         if template.name.endswith(".yml"):

@@ -118,6 +118,7 @@ def _d_items(rng: np.random.Generator) -> Columns:
         "_sd": np.array([it.sd for it in items]),
         "_weight": np.array(weights),
         "_choices": _object_array([it.choices for it in items]),
+        "_always": np.array([it.always for it in items]),
         "_rate_mean": np.array([it.rate[0] if it.rate else 0.0 for it in items]),
         "_rate_sd": np.array([it.rate[1] if it.rate else 0.0 for it in items]),
         "_rateuom": np.array([it.rateuom for it in items], dtype=object),
@@ -137,6 +138,7 @@ def _d_labitems(rng: np.random.Generator) -> Columns:
         (it.itemid, it.label, it.fluid, it.category, it.unit, it.mean, it.sd, it.lower, it.upper, it.weight)
         for it in LAB_ITEMS
     ]
+    always = [it.always for it in LAB_ITEMS] + [False] * 120
     choices = [tuple((c, None) for c in it.choices) for it in LAB_ITEMS]
     for k in range(120):
         lo = float(rng.uniform(0, 50))
@@ -170,6 +172,7 @@ def _d_labitems(rng: np.random.Generator) -> Columns:
         "_lower": np.array(col[7], dtype=float),
         "_upper": np.array(col[8], dtype=float),
         "_weight": np.array(col[9], dtype=float),
+        "_always": np.array(always),
         "_choices": _object_array(choices),
     }
 

@@ -204,10 +204,25 @@ def item(dict_name: str, linksto: str | None = None, col: str = "itemid") -> Rul
         cand = np.arange(len(d[col])) if linksto is None else np.flatnonzero(d["linksto"] == linksto)
         weights = d["_weight"][cand] if "_weight" in d else 1.0 / (1.0 + np.arange(len(cand)))
         ctx.item = cand[ctx.rng.choice(len(cand), ctx.n, p=weights / weights.sum())]
+        if "_always" in d:
+            _cover(ctx, cand[d["_always"][cand]])
         ctx.item_dict = d
         return take(d[col], ctx.item)
 
     return rule
+
+
+def _cover(ctx: Ctx, items: np.ndarray) -> None:
+    """Give every parent each of `items` at least once: its first len(items) rows in a random order (all of
+    its rows if it has fewer) take them."""
+    if not len(items) or not ctx.n:
+        return
+    order = np.lexsort((ctx.rng.random(ctx.n), ctx.parent))
+    rank = np.empty(ctx.n, dtype=np.int64)
+    rank[order] = group_seq(ctx.parent[order]) - 1
+    hit = rank < len(items)
+    assert ctx.item is not None
+    ctx.item[hit] = items[rank[hit]]
 
 
 def item_attr(col: str, null: float = 0.0, item_col: str = "itemid") -> Rule:

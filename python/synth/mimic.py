@@ -46,7 +46,7 @@ PLANS: dict[str, Plan] = {
     "emar": Plan("admissions", 60, scale_by_length=True, time="charttime"),
     "emar_detail": Plan("emar", 2, minimum=1, inherit=("emar_id", "emar_seq"), sparse=0.8),
     "hcpcsevents": Plan("admissions", 0.6),
-    "labevents": Plan("admissions", 270, scale_by_length=True, time="charttime"),
+    "labevents": Plan("admissions", 270, scale_by_length=True, minimum=40, time="charttime"),
     "microbiologyevents": Plan("admissions", 6, scale_by_length=True, time="charttime"),
     "omr": Plan("subjects", 12),
     "pharmacy": Plan("admissions", 30, scale_by_length=True, time="entertime"),
@@ -56,7 +56,7 @@ PLANS: dict[str, Plan] = {
     "procedures_icd": Plan("admissions", 1.6),
     "services": Plan("admissions", 1.2, minimum=1, time="transfertime"),
     # icu
-    "chartevents": Plan("icustays", 4000, scale_by_length=True, time="charttime"),
+    "chartevents": Plan("icustays", 4000, scale_by_length=True, minimum=40, time="charttime"),
     "datetimeevents": Plan("icustays", 100, scale_by_length=True, time="charttime"),
     "ingredientevents": Plan("icustays", 150, scale_by_length=True, time="starttime"),
     "inputevents": Plan("icustays", 120, scale_by_length=True, time="starttime"),
@@ -100,6 +100,10 @@ DRUGS = [
     "Ondansetron",
     "Potassium Chloride",
     "Senna",
+    # one ACE inhibitor, ARB and NSAID each, so mimic-code's acei/arb/nsaid concepts find rows
+    "Lisinopril",
+    "Losartan Potassium",
+    "Ibuprofen",
 ]
 ROUTES = ["PO", "IV", "SC", "IM", "PO/NG", "IV DRIP", "NU", "IH"]
 RACES = [

@@ -8,7 +8,7 @@ frequency within its table (vital signs hourly, a CRRT setting rarely).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # A text answer and the score MIMIC stores beside it in valuenum (None: valuenum is NULL).
 Choice = tuple[str, float | None]
@@ -28,6 +28,7 @@ class IcuItem:
     rate: tuple[float, float] | None = None  # inputevents: (mean, sd) of the rate
     rateuom: str | None = None
     amountuom: str | None = None
+    always: bool = False  # charted at least once for every parent (HAIM's items), not only by chance
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class LabItem:
     upper: float
     weight: float = 1.0
     choices: tuple[str, ...] = ()  # text-valued results (blood gas specimen type): valuenum NULL
+    always: bool = False  # measured at least once in every admission (HAIM's labs)
 
 
 _CE = "chartevents"
@@ -70,7 +72,8 @@ def _names(*values: str) -> tuple[Choice, ...]:
     return tuple((v, None) for v in values)
 
 
-CHART_ITEMS: list[IcuItem] = [
+_HAIM_CHART = {220045, 220179, 220180, 220181, 220210, 220277, 223900, 220739, 223901}
+_CHART_ITEMS: list[IcuItem] = [
     _vital(220045, "Heart Rate", "bpm", 85, 15, 10),
     _vital(220179, "Non Invasive Blood Pressure systolic", "mmHg", 120, 18),
     _vital(220180, "Non Invasive Blood Pressure diastolic", "mmHg", 65, 12),
@@ -202,6 +205,8 @@ CHART_ITEMS: list[IcuItem] = [
     _crrt(224150, "Filter Pressure", "mmHg", 150, 30),
 ]
 
+CHART_ITEMS = [replace(it, always=it.itemid in _HAIM_CHART) for it in _CHART_ITEMS]
+
 _IE = "inputevents"
 
 
@@ -306,7 +311,8 @@ def _gas(
 
 
 # Several itemids share one label (HAIM pools them): blood chemistry, blood gas, urine and other fluids.
-LAB_ITEMS: list[LabItem] = [
+# The first 22 are HAIM's lab list, in its order.
+_LAB_ITEMS: list[LabItem] = [
     _lab(50931, "Glucose", "mg/dL", 125, 35, 70, 100, 4),
     _lab(50971, "Potassium", "mEq/L", 4.2, 0.5, 3.3, 5.1, 4),
     _lab(50983, "Sodium", "mEq/L", 139, 4, 133, 145, 4),
@@ -394,3 +400,5 @@ LAB_ITEMS: list[LabItem] = [
     _heme(52074, "Absolute Monocyte Count", "K/uL", 0.6, 0.3, 0.2, 0.95, 0.5),
     _heme(51133, "Absolute Lymphocyte Count", "K/uL", 1.3, 0.6, 1.2, 3.7, 0.5),
 ]
+_HAIM_LABS = 22
+LAB_ITEMS = [replace(it, always=k < _HAIM_LABS) for k, it in enumerate(_LAB_ITEMS)]

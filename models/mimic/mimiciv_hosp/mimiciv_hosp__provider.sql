@@ -1,0 +1,1 @@
+{{ mimic_view('mimiciv_hosp', 'provider') }}
