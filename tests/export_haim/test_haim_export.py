@@ -19,6 +19,7 @@ from haim_expect import SPEC, Lake, rows
 
 from export.atomic import ExportLock, ExportLockedError
 from export.cli import main as export_main
+from export.haim.portable_pickle import dumps
 from haim_patient import ATTRIBUTES, Patient_ICU, UnsafePickleError, load_patient, read_key_ids, safe_load
 
 pytestmark = pytest.mark.xdist_group(GROUP)
@@ -134,7 +135,6 @@ def test_frames_load_in_pandas_2(exported: Path) -> None:
     for attr in ATTRIBUTES:
         value = getattr(p, attr)
         if isinstance(value, pd.DataFrame):
-            assert value.columns.dtype == object
             assert not any(isinstance(t, pd.StringDtype) for t in value.dtypes), attr
             for col, t in value.dtypes.items():
                 assert not (t.kind == "M" and str(t) != "datetime64[ns]"), (attr, col)
@@ -167,7 +167,7 @@ def test_verify_passes_and_detects_damage(release, exported: Path, tmp_path: Pat
     victim = damaged / "pickle" / "folder00" / "00000001.pkl"
     p = load_patient(damaged, haim_id=1)
     p.labevents = p.labevents.iloc[1:]
-    victim.write_bytes(pickle.dumps(p))
+    victim.write_bytes(dumps(p))
     (damaged / "pickle" / "folder00" / "00099999.pkl").write_bytes(victim.read_bytes())
     capsys.readouterr()
     assert export_main(["verify", str(damaged), "--db", str(release.db)]) == 1

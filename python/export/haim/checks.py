@@ -182,7 +182,7 @@ def check_pickle(
             )
         if attr.kind == "empty" and len(value):
             out.append(f"{path}: {attr.name} should be empty")
-        if value.columns.dtype != object or any(isinstance(t, pd.StringDtype) for t in value.dtypes):
+        if any(isinstance(t, pd.StringDtype) for t in value.dtypes):
             out.append(f"{path}: {attr.name} uses pandas str dtype (pandas 2.2 cannot load it)")
     icu = patient.icustays
     if len(icu) != 1 or (

@@ -11,7 +11,6 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import pickle
 import queue
 import shutil
 import tempfile
@@ -28,19 +27,19 @@ import pyarrow as pa
 from export.atomic import atomic_file, remove_stale_temps
 from export.haim.assemble import Stay, SubjectAssembler, Window
 from export.haim.frames import concat_frames, slice_frame, to_pandas
+from export.haim.portable_pickle import dump as dump_portable
 from export.haim.queries import SUBJECTS_VIEW, bind_range, columns_with_nulls, relation_sql
 from export.haim.spec import attributes, streamed_relations
 from export.stream import SubjectStream, merge_by_subject
 from export.warehouse import connect
-from haim_patient import KEY_FILE, sample_path
+from haim_patient import KEY_FILE, Patient_ICU, sample_path
 
 log = logging.getLogger("export.haim")
 
 COHORTS = {"default": "marts.haim_samples", "reference": "marts.haim_samples_reference"}
 MANIFEST = "haim_export.json"
 ERROR_COLUMNS = ("haim_id", "subject_id", "hadm_id", "stay_id", "dicom_id", "problem")
-PICKLE_PROTOCOL = 5
-FORMAT = 1  # bump when the pickle content changes, so old exports are not mixed with new ones
+FORMAT = 2  # bump when the pickle content changes, so old exports are not mixed with new ones
 
 
 @dataclass(frozen=True)
@@ -251,10 +250,10 @@ def export_task(
     return totals
 
 
-def write_pickle(opts: Options, haim_id: int, patient: object) -> int:
+def write_pickle(opts: Options, haim_id: int, patient: Patient_ICU) -> int:
     path = sample_path(opts.out, haim_id)
     with atomic_file(path, fsync=opts.fsync) as tmp, open(tmp, "wb") as fh:
-        pickle.dump(patient, fh, protocol=PICKLE_PROTOCOL)
+        dump_portable(patient, fh)
         size = fh.tell()
     return size
 
