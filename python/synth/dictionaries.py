@@ -6,33 +6,15 @@ Extra keys starting with `_` (value mean/sd) drive value generation and are not 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from synth.mimic_items import ICU_ITEMS, LAB_ITEMS, IcuItem
 from synth.rng import stream
 
 Columns = dict[str, np.ndarray]
 
-# (label, unit, mean, sd) of a few real vital signs; the rest of each dictionary is synthetic but well-formed.
-_CHART_ITEMS = [
-    ("Heart Rate", "bpm", 85, 15),
-    ("Respiratory Rate", "insp/min", 18, 4),
-    ("O2 saturation pulseoxymetry", "%", 96, 2),
-    ("Non Invasive Blood Pressure systolic", "mmHg", 120, 18),
-    ("Non Invasive Blood Pressure diastolic", "mmHg", 65, 12),
-    ("Temperature Fahrenheit", "°F", 98.6, 1),
-    ("Arterial Blood Pressure mean", "mmHg", 78, 10),
-    ("Glucose finger stick (range 70-100)", "mg/dL", 130, 30),
-]
-_LAB_ITEMS = [
-    ("Creatinine", "Blood", "Chemistry", "mg/dL", 1.1, 0.5, 0.5, 1.2),
-    ("Sodium", "Blood", "Chemistry", "mEq/L", 139, 4, 133, 145),
-    ("Potassium", "Blood", "Chemistry", "mEq/L", 4.2, 0.5, 3.3, 5.1),
-    ("Hemoglobin", "Blood", "Hematology", "g/dL", 11.5, 2, 12, 16),
-    ("White Blood Cells", "Blood", "Hematology", "K/uL", 9, 4, 4, 11),
-    ("Glucose", "Blood", "Chemistry", "mg/dL", 120, 35, 70, 100),
-    ("Lactate", "Blood", "Blood Gas", "mmol/L", 1.8, 0.9, 0.5, 2),
-    ("pH", "Urine", "Hematology", "units", 6, 0.8, 5, 8),
-]
 LINKSTO = [
     "chartevents",
     "datetimeevents",
@@ -88,73 +70,116 @@ def _icd_dictionary(rng: np.random.Generator, kind: str, n: int) -> Columns:
     }
 
 
-def build(seed: int) -> dict[str, Columns]:
-    rng = stream(seed, "dictionaries")
-    out: dict[str, Columns] = {}
+def _filler_weight(k: int) -> float:
+    # synthetic items share about a quarter of a table's rows, the first ones far more often than the rest
+    return 0.8 / (1.0 + k)
 
-    itemid, label, abbrev, links, cat, unit, ptype, mean, sd = [], [], [], [], [], [], [], [], []
-    next_id = 220045
-    m: float
-    s: float
+
+def _d_items(rng: np.random.Generator) -> Columns:
+    """Real items (`synth.mimic_items`) first, then synthetic ones up to the table's item count."""
+    items: list[IcuItem] = []
+    weights: list[float] = []
+    next_id = 230100  # above every real itemid the release carries, so fillers never collide
     for link in LINKSTO:
-        for k in range(_ITEMS_PER_LINK[link]):
-            if link == "chartevents" and k < len(_CHART_ITEMS):
-                lab, u, m, s = _CHART_ITEMS[k]
-            else:
-                lab, u = f"{link[:-6].title()} item {k}", _UNITS[int(rng.integers(len(_UNITS)))]
-                m, s = float(rng.uniform(1, 200)), float(rng.uniform(0.5, 20))
-            itemid.append(next_id)
+        real = [it for it in ICU_ITEMS if it.linksto == link]
+        items += real
+        weights += [it.weight for it in real]
+        for k in range(max(_ITEMS_PER_LINK[link] - len(real), 0)):
+            unit = _UNITS[int(rng.integers(len(_UNITS)))]
+            m, s = float(rng.uniform(1, 200)), float(rng.uniform(0.5, 20))
+            cat = _ICU_CATEGORIES[int(rng.integers(len(_ICU_CATEGORIES)))]
+            items.append(
+                IcuItem(next_id, f"{link[:-6].title()} item {k}", link, cat, unit, m, s, amountuom="mL")
+            )
+            weights.append(_filler_weight(k))
             next_id += int(rng.integers(1, 40))
-            label.append(lab)
-            abbrev.append("".join(w[0] for w in lab.split()).upper())
-            links.append(link)
-            cat.append(_ICU_CATEGORIES[int(rng.integers(len(_ICU_CATEGORIES)))])
-            unit.append(u)
-            ptype.append("Date and time" if link == "datetimeevents" else "Numeric")
-            mean.append(m)
-            sd.append(s)
-    mean_a, sd_a = np.array(mean), np.array(sd)
-    out["d_items"] = {
-        "itemid": np.array(itemid),
-        "label": np.array(label, dtype=object),
-        "abbreviation": np.array(abbrev, dtype=object),
-        "linksto": np.array(links, dtype=object),
-        "category": np.array(cat, dtype=object),
-        "unitname": np.array(unit, dtype=object),
-        "param_type": np.array(ptype, dtype=object),
-        "lownormalvalue": np.round(mean_a - 2 * sd_a, 1),
-        "highnormalvalue": np.round(mean_a + 2 * sd_a, 1),
-        "_mean": mean_a,
-        "_sd": sd_a,
+
+    def ptype(it: IcuItem) -> str:
+        if it.linksto == "datetimeevents":
+            return "Date and time"
+        return "Text" if it.choices else "Numeric"
+
+    def normal(it: IcuItem, sign: int) -> float | None:
+        return None if it.choices or it.sd == 0 else round(it.mean + sign * 2 * it.sd, 1)
+
+    return {
+        "itemid": np.array([it.itemid for it in items]),
+        "label": np.array([it.label for it in items], dtype=object),
+        "abbreviation": np.array(
+            ["".join(w[0] for w in it.label.split()).upper() for it in items], dtype=object
+        ),
+        "linksto": np.array([it.linksto for it in items], dtype=object),
+        "category": np.array([it.category for it in items], dtype=object),
+        "unitname": np.array([it.unit for it in items], dtype=object),
+        "param_type": np.array([ptype(it) for it in items], dtype=object),
+        "lownormalvalue": np.array([normal(it, -1) for it in items], dtype=object),
+        "highnormalvalue": np.array([normal(it, 1) for it in items], dtype=object),
+        "_mean": np.array([it.mean for it in items]),
+        "_sd": np.array([it.sd for it in items]),
+        "_weight": np.array(weights),
+        "_choices": _object_array([it.choices for it in items]),
+        "_rate_mean": np.array([it.rate[0] if it.rate else 0.0 for it in items]),
+        "_rate_sd": np.array([it.rate[1] if it.rate else 0.0 for it in items]),
+        "_rateuom": np.array([it.rateuom for it in items], dtype=object),
+        "_amountuom": np.array([it.amountuom for it in items], dtype=object),
     }
 
-    labs = list(_LAB_ITEMS)
+
+def _object_array(values: Sequence[object]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _d_labitems(rng: np.random.Generator) -> Columns:
+    """Real lab items (`synth.mimic_items`) first, then synthetic ones on itemids above the real range."""
+    rows = [
+        (it.itemid, it.label, it.fluid, it.category, it.unit, it.mean, it.sd, it.lower, it.upper, it.weight)
+        for it in LAB_ITEMS
+    ]
+    choices = [tuple((c, None) for c in it.choices) for it in LAB_ITEMS]
     for k in range(120):
         lo = float(rng.uniform(0, 50))
-        labs.append(
+        fluid, cat = ["Blood", "Urine", "Ascites"][k % 3], ["Chemistry", "Hematology"][k % 2]
+        unit = _UNITS[k % len(_UNITS)]
+        rows.append(
             (
+                53001 + 3 * k,
                 f"Lab test {k}",
-                ["Blood", "Urine", "Ascites"][k % 3],
-                ["Chemistry", "Hematology"][k % 2],
-                _UNITS[k % len(_UNITS)],
+                fluid,
+                cat,
+                unit,
                 lo * 1.5 + 1,
                 lo / 4 + 0.5,
                 lo,
                 lo * 2 + 1,
+                _filler_weight(k),
             )
         )
-    out["d_labitems"] = {
-        "itemid": 50801 + np.arange(len(labs)) * 3,
-        "label": np.array([x[0] for x in labs], dtype=object),
-        "fluid": np.array([x[1] for x in labs], dtype=object),
-        "category": np.array([x[2] for x in labs], dtype=object),
-        "loinc_code": np.array([f"{1000 + 7 * i}-{i % 10}" for i in range(len(labs))], dtype=object),
-        "_unit": np.array([x[3] for x in labs], dtype=object),
-        "_mean": np.array([x[4] for x in labs]),
-        "_sd": np.array([x[5] for x in labs]),
-        "_lower": np.array([x[6] for x in labs]),
-        "_upper": np.array([x[7] for x in labs]),
+        choices.append(())
+    col = list(zip(*rows, strict=True))
+    return {
+        "itemid": np.array(col[0]),
+        "label": np.array(col[1], dtype=object),
+        "fluid": np.array(col[2], dtype=object),
+        "category": np.array(col[3], dtype=object),
+        "loinc_code": np.array([f"{1000 + 7 * i}-{i % 10}" for i in range(len(rows))], dtype=object),
+        "_unit": np.array(col[4], dtype=object),
+        "_mean": np.array(col[5], dtype=float),
+        "_sd": np.array(col[6], dtype=float),
+        "_lower": np.array(col[7], dtype=float),
+        "_upper": np.array(col[8], dtype=float),
+        "_weight": np.array(col[9], dtype=float),
+        "_choices": _object_array(choices),
     }
+
+
+def build(seed: int) -> dict[str, Columns]:
+    rng = stream(seed, "dictionaries")
+    out: dict[str, Columns] = {}
+
+    out["d_items"] = _d_items(rng)
+    out["d_labitems"] = _d_labitems(rng)
     out["d_icd_diagnoses"] = _icd_dictionary(rng, "diagnosis", 400)
     out["d_icd_procedures"] = _icd_dictionary(rng, "procedure", 200)
     hcpcs = _unique(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -54,6 +55,7 @@ class Ctx:
     item_dict: Columns | None = None
     resolve: Callable[[str], pa.Array] | None = None  # value of another column of the row, computed on demand
     default_null: float = 0.1  # NULL share of nullable columns that have no rule
+    scratch: dict[str, Any] = field(default_factory=dict)  # values several rules of one row share
 
     def column(self, name: str) -> pa.Array:
         assert self.resolve is not None
@@ -200,7 +202,7 @@ def item(dict_name: str, linksto: str | None = None, col: str = "itemid") -> Rul
     def rule(ctx: Ctx) -> pa.Array:
         d = ctx.dicts[dict_name]
         cand = np.arange(len(d[col])) if linksto is None else np.flatnonzero(d["linksto"] == linksto)
-        weights = 1.0 / (1.0 + np.arange(len(cand)))
+        weights = d["_weight"][cand] if "_weight" in d else 1.0 / (1.0 + np.arange(len(cand)))
         ctx.item = cand[ctx.rng.choice(len(cand), ctx.n, p=weights / weights.sum())]
         ctx.item_dict = d
         return take(d[col], ctx.item)
@@ -218,12 +220,65 @@ def item_attr(col: str, null: float = 0.0, item_col: str = "itemid") -> Rule:
 
 
 def item_value(decimals: int = 2, null: float = 0.0) -> Rule:
+    """A number around the item's mean; for text-valued items the score of the drawn answer (or NULL).
+
+    The drawn answer is kept for `item_text`, so value and valuenum of a row agree.
+    """
+
     def rule(ctx: Ctx) -> pa.Array:
         ctx.column("itemid")
         assert ctx.item_dict is not None and ctx.item is not None
-        mean, sd = ctx.item_dict["_mean"][ctx.item], ctx.item_dict["_sd"][ctx.item]
+        d = ctx.item_dict
+        mean, sd = d["_mean"][ctx.item], d["_sd"][ctx.item]
         v = np.round(np.abs(ctx.rng.normal(mean, sd)), decimals)
-        return _nulls(ctx, pa.array(v), null)
+        text, score = _answers(ctx)
+        no_score = text.is_valid().to_numpy(zero_copy_only=False) & np.isnan(score)
+        out = pa.array(np.where(np.isnan(score), v, score), mask=no_score)
+        return _nulls(ctx, out, null)
+
+    return rule
+
+
+def _answers(ctx: Ctx) -> tuple[pa.Array, np.ndarray]:
+    """Per row: the text answer drawn for text-valued items (NULL otherwise) and its score (NaN if none)."""
+    if "answers" in ctx.scratch:
+        return ctx.scratch["answers"]
+    assert ctx.item_dict is not None and ctx.item is not None
+    text = np.full(ctx.n, None, dtype=object)
+    score = np.full(ctx.n, np.nan)
+    choices = ctx.item_dict.get("_choices")
+    if choices is not None:
+        for it in np.unique(ctx.item):
+            if not choices[it]:
+                continue
+            rows = np.flatnonzero(ctx.item == it)
+            pick = ctx.rng.integers(0, len(choices[it]), len(rows))
+            text[rows] = np.array([c[0] for c in choices[it]], dtype=object)[pick]
+            score[rows] = np.array([np.nan if c[1] is None else c[1] for c in choices[it]])[pick]
+    ctx.scratch["answers"] = (pa.array(text, type=pa.string()), score)
+    return ctx.scratch["answers"]
+
+
+def item_text(value_col: str = "valuenum") -> Rule:
+    """The text value: the drawn answer of a text-valued item, else the number of `value_col` as text."""
+
+    def rule(ctx: Ctx) -> pa.Array:
+        number = ctx.column(value_col).cast(pa.string())
+        text, _ = _answers(ctx)
+        return pc.if_else(text.is_valid(), text, number)
+
+    return rule
+
+
+def item_rate(null: float = 0.0) -> Rule:
+    """inputevents rate around the item's usual rate (NULL for items given as boluses)."""
+
+    def rule(ctx: Ctx) -> pa.Array:
+        ctx.column("itemid")
+        assert ctx.item_dict is not None and ctx.item is not None
+        mean, sd = ctx.item_dict["_rate_mean"][ctx.item], ctx.item_dict["_rate_sd"][ctx.item]
+        v = np.round(np.abs(ctx.rng.normal(mean, sd)), 4)
+        return _nulls(ctx, pa.array(v, mask=mean == 0), null)
 
     return rule
 

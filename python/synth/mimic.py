@@ -194,7 +194,7 @@ TABLE_RULES: dict[str, dict[str, Rule]] = {
     "chartevents": {
         "itemid": ev.item("d_items", "chartevents"),
         "valuenum": ev.item_value(1),
-        "value": ev.same_as("valuenum", as_text=True),
+        "value": ev.item_text(),
         "valueuom": ev.item_attr("unitname"),
     },
     "datetimeevents": {
@@ -205,7 +205,9 @@ TABLE_RULES: dict[str, dict[str, Rule]] = {
     "inputevents": {
         "itemid": ev.item("d_items", "inputevents"),
         "amount": ev.item_value(2),
-        "rate": ev.floats(0.1, 200, 2, null=0.5),
+        "amountuom": ev.item_attr("_amountuom"),
+        "rate": ev.item_rate(),
+        "rateuom": ev.item_attr("_rateuom"),
         "ordercategoryname": ev.choice(["01-Drips", "02-Fluids (Crystalloids)", "11-Prophylaxis (IV)"]),
         "totalamountuom": ev.const("mL"),
         "isopenbag": ev.choice([0, 1], p=[0.9, 0.1]),
@@ -240,7 +242,7 @@ TABLE_RULES: dict[str, dict[str, Rule]] = {
     "labevents": {
         "itemid": ev.item("d_labitems"),
         "valuenum": ev.item_value(2, null=0.05),
-        "value": ev.same_as("valuenum", as_text=True),
+        "value": ev.item_text(),
         "valueuom": ev.item_attr("_unit"),
         "ref_range_lower": ev.item_attr("_lower", null=0.1),
         "ref_range_upper": ev.item_attr("_upper", null=0.1),
