@@ -109,7 +109,7 @@ class PortablePickler(pickle.Pickler):
                 # pandas < 2 holds times in nanoseconds only
                 s, dtype = s.astype(f"{dtype.kind}8[ns]"), np.dtype(f"{dtype.kind}8[ns]")
             if isinstance(dtype, np.dtype) and dtype.kind in RAW_KINDS:
-                columns[name] = _Column(s.to_numpy(), str(dtype))
+                columns[name] = _Column(s.to_numpy(), self._canon(str(dtype)))
             else:
                 # object, or an extension dtype (pandas str, nullable): Python values, NULL as pandas gives it
                 columns[name] = _Column(s.to_numpy(dtype=object), "object")
@@ -118,7 +118,7 @@ class PortablePickler(pickle.Pickler):
     def _array(self, arr: np.ndarray) -> tuple:
         if arr.dtype.kind in RAW_KINDS:
             raw = bytearray(np.ascontiguousarray(arr).tobytes())
-            return (np.ndarray, (tuple(int(n) for n in arr.shape), arr.dtype.str, raw))
+            return (np.ndarray, (tuple(int(n) for n in arr.shape), self._canon(arr.dtype.str), raw))
         if arr.dtype == object and arr.ndim == 1:
             same, canon = self._canonical.setdefault, self._canon  # strings inline: most values, hot loop
             return (
