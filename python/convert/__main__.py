@@ -58,7 +58,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=6.0,
         help="total DuckDB memory limit, shared between the workers (default 6)",
     )
+    p.add_argument(
+        "--allow-missing",
+        default="",
+        metavar="TABLE,...|all",
+        help=(
+            "build these lake tables (module/table, comma-separated, or all) empty when a release that is"
+            " found lacks their raw file; the manifest records them with status missing_allowed. Without"
+            " it a missing file is an error. (A module whose release is not found at all is written empty"
+            " with a warning either way.)"
+        ),
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every table as it finishes")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the Python traceback of an unexpected error (default: one line)",
+    )
     return p.parse_args(argv)
 
 
@@ -82,6 +98,11 @@ def summary(results: list[Result]) -> str:
             f"{r.task.key:36} {r.status:9} {(r.task.release or '-'):20} {r.parquet_rows:>12,}"
             f" {_human(r.parquet_bytes):>10} {r.seconds:>8.1f}"
         )
+    for r in results:
+        rejected = r.entry.get("rejected_ids") or []
+        if rejected:
+            shown = ", ".join(repr(i) for i in rejected[:5]) + (" ..." if len(rejected) > 5 else "")
+            lines.append(f"{r.task.key:36} skipped {len(rejected)} rows with bad identifiers: {shown}")
     for module, tables in sorted(absent.items()):
         lines.append(f"{module + '/*':36} {'absent':9} written empty: {len(tables)} tables")
     counts = {
@@ -104,11 +125,28 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    opts = Options(args.paths, args.lake, args.force, args.workers, args.only, args.memory_limit_gb)
+    opts = Options(
+        args.paths,
+        args.lake,
+        args.force,
+        args.workers,
+        args.only,
+        args.memory_limit_gb,
+        [t.strip() for t in args.allow_missing.split(",") if t.strip()],
+    )
     try:
         results, _ = convert(opts)
     except ConvertError as exc:
         log.error("%s", exc)
+        return 2
+    except KeyboardInterrupt:
+        log.error("interrupted: finished tables are kept in %s; run again to resume", args.lake)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+        log.error("%s%s: %s (run with --debug for the traceback)", type(exc).__name__, where, exc)
         return 2
     print(summary(results), file=sys.stderr)
     failed = [r for r in results if r.status == "failed"]

@@ -22,9 +22,11 @@ import pyarrow as pa
 
 from convert.detect import header_problem
 from convert.errors import ConvertError
+from convert.freetext import shape
 from convert.inflated_fs import InflatedStream, SizeGuessWrong, attach
 from convert.plan import Part, Task
-from convert.rawfile import RawScan, RecordCounter, is_gzip, line_of_record, scan, sha256_file
+from convert.rawfile import RawScan, RecordCounter, Shape, is_gzip, line_of_record, scan, sha256_file
+from convert.safepath import inside, valid_eye_gaze_dicom_id, valid_reflacx_id
 from convert.sql import (
     bad_value_message,
     cast,
@@ -124,16 +126,17 @@ def _copy_csv(
     with ExitStack() as stack:
         sources: list[str] = []
         streams: list[InflatedStream | None] = []
-        for path in paths:
+        shapes = [shape(path, p.rt) for path, p in zip(paths, task.parts, strict=True)]
+        for path, checks in zip(paths, shapes, strict=True):
             if is_gzip(path):
                 size = scan(path).data_bytes if measure else None
-                url, stream = stack.enter_context(fs.serve(path, size))
+                url, stream = stack.enter_context(fs.serve(path, size, checks))
                 sources.append(url)
                 streams.append(stream)
             else:
                 sources.append(str(path))
                 streams.append(None)
-        plain = {k: scan(path) for k, path in enumerate(paths) if streams[k] is None}
+        plain = {k: scan(path, shapes[k]) for k, path in enumerate(paths) if streams[k] is None}
         selects = [
             typed_select(
                 p.rt, task.schema, _read_csv_sql(src, p, read_types(p.rt, task.schema)), _csv_consts(task, p)
@@ -187,7 +190,8 @@ def csv_fingerprint(task: Task) -> list[dict]:
 
 
 def reflacx_cases(task: Task) -> list[tuple[str, int]]:
-    """(id, phase) of every case, from the phase metadata files, in file order."""
+    """(id, phase) of every case, from the phase metadata files, in file order. An id that is not of the
+    published form never becomes a path: it is added to `task.rejected` and skipped."""
     assert task.found is not None
     cases = []
     for name, path in sorted(task.found.files.items()):
@@ -195,8 +199,22 @@ def reflacx_cases(task: Task) -> list[tuple[str, int]]:
             continue
         phase = int(name.rsplit("_", 1)[1])
         with open(path, encoding="utf-8-sig", newline="") as f:
-            cases += [(row["id"], phase) for row in csv.DictReader(f)]
+            for row in csv.DictReader(f):
+                if valid_reflacx_id(row["id"]):
+                    cases.append((row["id"], phase))
+                else:
+                    task.rejected.add(row["id"])
     return cases
+
+
+def _case_path(task: Task, template: str, **ids: str) -> Path | None:
+    """The per-case file for `ids`, or None (and the id rejected) if it resolves outside the release."""
+    assert task.found is not None
+    path = task.found.root / template.format(**ids)
+    if inside(task.found.root, path):
+        return path
+    task.rejected.update(f"{v} (outside the release root)" for v in ids.values())
+    return None
 
 
 def _case_files(task: Task, part: Part) -> list[tuple[Path, str, int]]:
@@ -208,8 +226,8 @@ def _case_files(task: Task, part: Part) -> list[tuple[Path, str, int]]:
     for case_id, phase in reflacx_cases(task):
         if phases is not None and phase not in phases:
             continue
-        path = task.found.root / part.rt.path.format(id=case_id)
-        if path.is_file():  # discarded cases have no gaze, fixations or transcription
+        path = _case_path(task, part.rt.path, id=case_id)
+        if path is not None and path.is_file():  # discarded cases have no gaze, fixations or transcription
             out.append((path, case_id, phase))
     return out
 
@@ -270,7 +288,7 @@ class _CaseReader:
             raise self.error from None
 
     def _account(self, path: Path, data: bytes) -> None:
-        counter = RecordCounter()
+        counter = RecordCounter(Shape(path))  # per-case files hold no free text
         counter.feed(data)
         if counter.bytes == 0:
             raise ConvertError(f"{path}: file is empty (no header line)")
@@ -369,8 +387,8 @@ def _transcription_files(task: Task) -> list[tuple[str, Path]]:
     assert task.found is not None
     rt = task.found.tables()["transcription"]
     task.parts = task.parts or [Part(rt, None)]
-    paths = ((case_id, task.found.root / rt.path.format(id=case_id)) for case_id, _ in reflacx_cases(task))
-    return [(case_id, p) for case_id, p in paths if p.is_file()]
+    paths = ((case_id, _case_path(task, rt.path, id=case_id)) for case_id, _ in reflacx_cases(task))
+    return [(case_id, p) for case_id, p in paths if p is not None and p.is_file()]
 
 
 def build_transcription(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
@@ -396,7 +414,14 @@ def _transcript_files(task: Task) -> list[Path]:
     assert task.found is not None
     rt = task.found.tables()["transcript"]
     folder = task.found.root / rt.path.split("{dicom_id}")[0]
-    return sorted(folder.glob("*/" + rt.path.split("{dicom_id}/")[1]))
+    out = []
+    for path in sorted(folder.glob("*/" + rt.path.split("{dicom_id}/")[1])):
+        dicom_id = path.parent.name
+        if not valid_eye_gaze_dicom_id(dicom_id):
+            task.rejected.add(dicom_id)
+        elif _case_path(task, rt.path, dicom_id=dicom_id) is not None:
+            out.append(path)
+    return out
 
 
 def build_transcripts(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
@@ -473,6 +498,9 @@ def _inventory(task: Task) -> tuple[list[dict], dict]:
     digest = hashlib.sha256()
     rows = []
     for e in entries:
+        if e.is_symlink() and not inside(root, Path(e.path)):
+            task.rejected.add(f"{e.path} (a symlink to outside the release root)")
+            continue
         rel = Path(e.path).relative_to(root)
         size = e.stat(follow_symlinks=True).st_size
         digest.update(f"{rel}\0{size}\n".encode())

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from convert.errors import ConvertError
 from convert.rawfile import read_header
+from convert.safepath import inside
 from releases import ReleaseTable, release_tables, releases
 from releases.catalog import _lake_family, _release_sort_key
 
@@ -28,6 +29,7 @@ class FoundRelease:
     root: Path
     files: dict[str, Path] = field(default_factory=dict)  # catalogue table -> raw file (single-file tables)
     problems: dict[str, str] = field(default_factory=dict)  # catalogue table -> error message
+    missing: set[str] = field(default_factory=set)  # catalogue tables whose raw file is not there
     note: str = ""
 
     @property
@@ -48,7 +50,7 @@ def locate(root: Path, relpath: str) -> Path | None:
     return None
 
 
-def _markers() -> dict[str, list[tuple[str, str]]]:
+def markers() -> dict[str, list[tuple[str, str]]]:
     """family -> [(release, marker path)]."""
     out: dict[str, list[tuple[str, str]]] = {}
     for r in releases():
@@ -60,7 +62,7 @@ def _markers() -> dict[str, list[tuple[str, str]]]:
 
 def find_roots(paths: list[Path]) -> dict[str, list[tuple[Path, list[str]]]]:
     """family -> [(root, candidate releases whose marker is there)], searching each path recursively."""
-    markers = _markers()
+    marks = markers()
     found: dict[str, list[tuple[Path, list[str]]]] = {}
     for top in paths:
         if not top.exists():
@@ -68,7 +70,7 @@ def find_roots(paths: list[Path]) -> dict[str, list[tuple[Path, list[str]]]]:
         for dirpath, dirnames, _ in os.walk(top):
             here = Path(dirpath)
             matched = False
-            for family, entries in markers.items():
+            for family, entries in marks.items():
                 candidates = [r for r, marker in entries if locate(here, marker)]
                 if candidates:
                     found.setdefault(family, []).append((here.resolve(), candidates))
@@ -125,6 +127,13 @@ def identify(root: Path, candidates: list[str]) -> FoundRelease:
             path = locate(root, rt.path)
             if path is None:
                 found.problems[name] = f"{root}: missing required file {rt.path} of {release}"
+                found.missing.add(name)
+                continue
+            if not inside(root, path):
+                found.problems[name] = (
+                    f"{path}: resolves outside the release root {root} (a symlink?): refused, copy the file"
+                    " into the release instead"
+                )
                 continue
             h = header(path)
             if isinstance(h, str):

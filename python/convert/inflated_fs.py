@@ -37,7 +37,7 @@ from isal import isal_zlib
 from isal.igzip import IGzipFile
 
 from convert.errors import ConvertError
-from convert.rawfile import CHUNK, RawScan, RecordCounter, TappedFile, gzip_failure, scan
+from convert.rawfile import CHUNK, RawScan, RecordCounter, Shape, TappedFile, gzip_failure, scan
 
 PROTOCOL = "inflated"
 HEAD_BYTES = 16 << 20  # inflated before DuckDB opens the file: a file that ends within it is measured
@@ -82,15 +82,16 @@ def _sampled_ratio(path: Path) -> float | None:
 class InflatedStream(io.RawIOBase):
     """One gzip file inflated front to back for one DuckDB read; hashes the file and counts its records."""
 
-    def __init__(self, path: Path, size: int | None = None) -> None:
-        """`size`: the exact inflated size if known (from `rawfile.scan`); otherwise it is worked out."""
+    def __init__(self, path: Path, size: int | None = None, shape: Shape | None = None) -> None:
+        """`size`: the exact inflated size if known (from `rawfile.scan`); otherwise it is worked out.
+        `shape`: the checks the record count applies (see `rawfile.RecordCounter`)."""
         super().__init__()
         self.path = path
         self._digest = hashlib.sha256()
         self._raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by release()
         self._tapped = TappedFile(self._raw, self._digest.update)
         self._gzip = IGzipFile(fileobj=self._tapped)
-        self.counter = RecordCounter()
+        self.counter = RecordCounter(shape)
         self.error: ConvertError | None = None
         self.ended = False  # the gzip data has been read to its end
         self.opened = False
@@ -124,8 +125,12 @@ class InflatedStream(io.RawIOBase):
             self.error = failure
             raise failure from None
         view = memoryview(data)
-        for i in range(0, len(data), CHUNK):  # megabyte pieces: whole reads would page-fault temporaries
-            self.counter.feed(view[i : i + CHUNK])
+        try:
+            for i in range(0, len(data), CHUNK):  # megabyte pieces: whole reads would page-fault temporaries
+                self.counter.feed(view[i : i + CHUNK])
+        except ConvertError as exc:  # a damaged record: DuckDB's read fails, the caller reports this
+            self.error = exc
+            raise
         if len(data) < n:
             self.ended = True
         return data
@@ -207,9 +212,12 @@ class InflatedFileSystem(AbstractFileSystem):  # type: ignore[misc]
                 raise FileNotFoundError(path) from None
 
     @contextmanager
-    def serve(self, source: Path, size: int | None = None) -> Iterator[tuple[str, InflatedStream]]:
-        """Make gzip file `source` readable by DuckDB, once, at the yielded URL (`size`: see the stream)."""
-        stream = InflatedStream(source, size)
+    def serve(
+        self, source: Path, size: int | None = None, shape: Shape | None = None
+    ) -> Iterator[tuple[str, InflatedStream]]:
+        """Make gzip file `source` readable by DuckDB, once, at the yielded URL (`size`, `shape`: see the
+        stream)."""
+        stream = InflatedStream(source, size, shape)
         token = uuid.uuid4().hex
         with self._lock:
             self._files[token] = stream

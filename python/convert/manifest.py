@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
+from datetime import UTC, datetime
 from pathlib import Path
 
+from convert.errors import ConvertError
 from convert.lakefs import atomic_write_bytes
 
 MANIFEST = "_manifest.json"
@@ -25,7 +26,20 @@ def load(lake: Path) -> dict:
     return doc
 
 
-def save(lake: Path, doc: dict) -> None:
+def save(lake: Path, doc: dict, before: str) -> None:
+    """Write `doc` atomically. `before`: the tables and releases as loaded (`state`); `updated_at` changes
+    only when they differ, so a run that rebuilt nothing writes the same bytes (the lake's fingerprint)."""
     doc["format"] = FORMAT_VERSION
     doc["tables"] = dict(sorted(doc["tables"].items()))
-    atomic_write_bytes(lake / MANIFEST, (json.dumps(doc, indent=2) + os.linesep).encode())
+    if state(doc) != before or "updated_at" not in doc:
+        doc["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = lake / MANIFEST
+    try:
+        atomic_write_bytes(path, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+    except OSError as exc:
+        raise ConvertError(f"{path}: cannot write the manifest ({exc.strerror or exc})") from None
+
+
+def state(doc: dict) -> str:
+    """The content the manifest describes (tables and releases), as comparable text."""
+    return json.dumps([doc["tables"], doc.get("releases")], sort_keys=True)

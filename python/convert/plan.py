@@ -38,6 +38,9 @@ class Task:
     found: FoundRelease | None = None
     parts: list[Part] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # raw files the release lacks (catalogue paths)
+    # Identifiers whose rows were skipped: not of their published form, or leading outside the release root.
+    rejected: set[str] = field(default_factory=set)
     note: str = ""
 
     @property
@@ -71,6 +74,8 @@ def make_plan(found: dict[str, FoundRelease]) -> list[Task]:
             task.found = fr
             if name in fr.problems:
                 task.errors.append(fr.problems[name])
+                if name in fr.missing:
+                    task.missing.append(rt.path)
             if "{" in rt.path:
                 task.builder = "cases"
                 task.parts.append(Part(rt, None))

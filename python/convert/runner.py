@@ -19,10 +19,11 @@ from tqdm import tqdm
 
 from convert import manifest
 from convert.builders import BUILDERS, fingerprint
-from convert.detect import FoundRelease, detect
+from convert.detect import FoundRelease, detect, markers
 from convert.errors import ConvertError
 from convert.lakefs import ensure_dir, publish, remove_leftovers, temp_name
 from convert.plan import Task, make_plan
+from convert.rawfile import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Options:
     workers: int = 2
     only: list[str] = field(default_factory=list)
     memory_limit_gb: float = 6.0
+    allow_missing: list[str] = field(default_factory=list)  # lake tables (or "all") a release may lack
 
 
 @dataclass
@@ -97,13 +99,27 @@ def _output(lake: Path, task: Task) -> Path:
 
 
 def _up_to_date(task: Task, old: dict, out: Path) -> bool:
-    """Whether the previous output still matches its sources (checksum, release, schema)."""
+    """Whether the previous output still matches its sources (checksum, release, schema) and is the file the
+    manifest recorded (its sha256: a damaged or replaced Parquet file is rebuilt, never trusted)."""
     return (
         out.is_file()
         and old.get("schema") == _schema_digest(task)
         and old.get("release") == task.release
+        and old.get("status") == _status(task)
+        and old.get("note") == _note(task)
         and fingerprint(task) == old.get("sources")
+        and old.get("parquet_sha256") == sha256_file(out)
     )
+
+
+def _status(task: Task) -> str:
+    if task.builder != "absent":
+        return "converted"
+    return "missing_allowed" if task.missing else "absent"
+
+
+def _note(task: Task) -> str:
+    return task.note or (task.found.note if task.found else "")
 
 
 def run_task(task: Task, opts: Options, old: dict | None) -> Result:
@@ -145,18 +161,21 @@ def run_task(task: Task, opts: Options, old: dict | None) -> Result:
             error=f"{task.key}: {type(exc).__name__}: {exc}",
         )
     seconds = time.perf_counter() - start
+    # No run time or other per-run value: the manifest's bytes are the lake's fingerprint (see README).
     entry = {
         "release": task.release,
-        "status": "absent" if task.builder == "absent" else "converted",
-        "note": task.note or (task.found.note if task.found else ""),
+        "status": _status(task),
+        "note": _note(task),
+        "missing": task.missing,
+        "rejected_ids": sorted(task.rejected),
         "sources": built.sources,
         "raw_rows": built.raw_rows,
         "parquet_rows": rows,
         "parquet_bytes": out.stat().st_size,
+        "parquet_sha256": sha256_file(out),
         "schema": _schema_digest(task),
-        "seconds": round(seconds, 3),
     }
-    status = "absent" if task.builder == "absent" else "converted"
+    status = "converted" if task.builder != "absent" else "absent"
     return Result(task, status, built.raw_rows, rows, out.stat().st_size, seconds, entry=entry)
 
 
@@ -180,12 +199,45 @@ def _lanes(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
     return [t for t in tasks if t.builder in CPU_BOUND], [t for t in tasks if t.builder not in CPU_BOUND]
 
 
+def _allow_missing(tasks: list[Task], allowed: list[str]) -> None:
+    """Tables whose only problem is a missing raw file, and that the user named, are built empty."""
+    keys = {t.key for t in tasks}
+    unknown = sorted(set(allowed) - keys - {"all"})
+    if unknown:
+        raise ConvertError(f"--allow-missing: unknown tables {unknown} (use module/table, or all)")
+    for t in tasks:
+        if t.missing and ("all" in allowed or t.key in allowed) and len(t.errors) == len(t.missing):
+            t.errors, t.builder = [], "absent"
+            t.note = (
+                f"raw file missing from {t.found.release if t.found else '?'}: built empty (--allow-missing)"
+            )
+        elif t.missing and len(t.errors) == len(t.missing):
+            t.errors.append(f"{t.key}: pass --allow-missing {t.key} (or all) to build it empty")
+
+
 def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
+    """Run the conversion. Every file it (or DuckDB: Parquet files being written, spill files) creates is
+    owner-only from its first byte: the umask is 077 while it runs, whatever the user's umask."""
+    old_umask = os.umask(0o077)
+    try:
+        return _convert(opts)
+    finally:
+        os.umask(old_umask)
+
+
+def _convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     found = detect(opts.paths)
+    if not found:
+        raise ConvertError(
+            f"no release found under {', '.join(map(str, opts.paths))}: looked for the marker files "
+            + ", ".join(sorted({m for ms in markers().values() for _, m in ms}))
+            + " (.csv or .csv.gz)"
+        )
     for family in sorted(found):
         fr = found[family]
         log.info("%s: %s at %s", family, fr.release, fr.root)
     tasks = make_plan(found)
+    _allow_missing(tasks, opts.allow_missing)
     if opts.only:
         unknown = set(opts.only) - {t.key for t in tasks}
         if unknown:
@@ -197,11 +249,17 @@ def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     for module in missing_modules:
         log.warning("module %s: no release found under the given paths; its tables are written empty", module)
     ensure_dir(opts.lake)
+    remove_leftovers(opts.lake)  # a manifest being written when a run was killed
     ensure_dir(_spill_dir(opts.lake))
     for module in {t.module for t in tasks}:
         ensure_dir(opts.lake / module)
         remove_leftovers(opts.lake / module)
     doc = manifest.load(opts.lake)
+    before = manifest.state(doc)
+    doc["releases"] = {
+        family: {"release": fr.release, "root": str(fr.root), "note": fr.note}
+        for family, fr in sorted(found.items())
+    }
     heavy, side = _lanes(tasks)
     results: list[Result] = []
     with (
@@ -224,17 +282,13 @@ def convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
                 if res.status == "failed":
                     log.error("%s", res.error)
                 else:
+                    # Recorded as each table completes: a killed run keeps every finished table.
+                    doc["tables"][res.task.key] = res.entry
+                    manifest.save(opts.lake, doc, before)
                     log.info(
                         "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
                     )
     shutil.rmtree(_spill_dir(opts.lake), ignore_errors=True)
-    for res in results:
-        if res.status != "failed":
-            doc["tables"][res.task.key] = res.entry
-    doc["releases"] = {
-        family: {"release": fr.release, "root": str(fr.root), "note": fr.note}
-        for family, fr in sorted(found.items())
-    }
-    manifest.save(opts.lake, doc)
+    manifest.save(opts.lake, doc, before)
     results.sort(key=lambda r: r.task.key)
     return results, found

@@ -46,6 +46,9 @@ def atomic_file(path: str | os.PathLike[str], fsync: bool = True) -> Iterator[Pa
     final = Path(path)
     make_private_dirs(final.parent)
     tmp = temp_name(final)
+    # created owner-only before the caller writes a byte: opening it later under a 022 umask would leave the
+    # partial file world-readable until the rename
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     try:
         yield tmp
         os.chmod(tmp, FILE_MODE)
@@ -125,7 +128,8 @@ class ExportLock:
 
     With `part` (for example a shard `2-of-4`), the folder lock is taken shared and the part's own lock file
     exclusively, so disjoint shards may write into one folder side by side while a whole-folder export (or the
-    same shard twice) is refused. The lock goes away with the process, so a crash never leaves it stuck.
+    same shard twice) is refused. The lock goes away with the process, so a crash never leaves it stuck. The
+    lock file stays empty (no pid), so a re-run leaves the folder byte-identical.
     """
 
     def __init__(self, out_dir: str | os.PathLike[str], part: str | None = None):
@@ -146,9 +150,6 @@ class ExportLock:
                     "finish or choose another --out"
                 ) from None
             raise
-        if mode == fcntl.LOCK_EX:
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
         self._fds.append(fd)
 
     def __enter__(self) -> ExportLock:

@@ -1,29 +1,32 @@
 """`python -m export`: the HAIM and MIMIC-Eye exports and their verification.
 
-Each export lives in a subpackage exposing `add_arguments(parser)`, `run(args) -> int` and
-`verify(args) -> int`
-(and optionally `add_verify_arguments(parser)`); they are imported only when the command line is built, so a
-broken or missing exporter does not stop the other one.
+Every subcommand is declared once in `build_parser` below: its options come from the exporter's own
+`add_arguments(parser)` and its work from `run(args) -> int` / `verify(args) -> int`. To add a subcommand,
+add one `sub.add_parser(...)` block there (and, if `python -m export` without a subcommand should run it
+too, one entry in ALL_EXPORTS).
+
+Options shared by every subcommand (`--db`, `-v`, `-q`, `--debug`) may be given before or after the
+subcommand and are honoured either way; `--out`/`--workers` before a subcommand belong to the all-exports
+run and are rejected with a subcommand (give them after it). Errors end in one line on stderr and a non-zero
+exit code; the traceback only with `--debug`.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
 
 log = logging.getLogger("export")
 
-# subcommand -> (module, folder under --out when every export runs, one-line help)
-EXPORTERS = {
-    "haim": ("export.haim", "haim", "write the HAIM-MIMIC-MM pickles (one Patient_ICU per ICU stay)"),
-    "mimic-eye": ("export.mimic_eye", "mimic-eye", "write the MIMIC-Eye patient folders and spreadsheets"),
-}
+Runner = Callable[[argparse.Namespace], int]
 DEFAULT_OUT = Path("build/export")
+# subcommands `python -m export` runs when no subcommand is given, and their folder under --out
+ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye"}
 
 
 def default_db() -> Path:
@@ -34,90 +37,111 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def add_db_argument(parser: argparse.ArgumentParser) -> None:
-    """`--db` (alias `--warehouse`): the DuckDB file, shared by every subcommand."""
-    if any("--db" in a.option_strings for a in parser._actions):
-        return
+def add_db_argument(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """`--db` (alias `--warehouse`): the DuckDB file. Every subcommand already has it (shared options);
+    exporters calling this on their parser get that one, so the option is declared once."""
+    with contextlib.suppress(argparse.ArgumentError):  # conflict: the subcommand already has --db
+        parser.add_argument(
+            "--db",
+            "--warehouse",
+            dest="warehouse",
+            type=Path,
+            default=default_db() if default is None else default,
+            help="DuckDB warehouse built by `dbt build`, opened read-only "
+            "(default: $MIMIC_DUCKDB_PATH or build/warehouse.duckdb)",
+        )
+
+
+def _add_shared(parser: argparse.ArgumentParser, top: bool) -> None:
+    """Options every subcommand takes. Below a subcommand their default is SUPPRESS, so a value given before
+    the subcommand (`--db X haim`) is not overwritten by the subcommand's default."""
+    add_db_argument(parser, default=None if top else argparse.SUPPRESS)
+    flag = False if top else argparse.SUPPRESS
+    parser.add_argument("-v", "--verbose", action="store_true", default=flag, help="log debug messages")
     parser.add_argument(
-        "--db",
-        "--warehouse",
-        dest="warehouse",
-        type=Path,
-        default=default_db(),
-        help="DuckDB warehouse built by `dbt build`, opened read-only "
-        "(default: $MIMIC_DUCKDB_PATH or build/warehouse.duckdb)",
+        "-q", "--quiet", action="store_true", default=flag, help="log warnings and errors only"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=flag,
+        help="on error, print the full traceback (default: one line naming the problem)",
     )
 
 
-def _load(name: str) -> SimpleNamespace | None:
-    """The exporter's entry points, captured at import: a later import of a submodule with the same name
-    (`export.mimic_eye.verify`) would otherwise shadow the package's `verify` function."""
-    try:
-        mod = importlib.import_module(EXPORTERS[name][0])
-    except ImportError as exc:
-        log.debug("exporter %s unavailable: %s", name, exc)
-        return None
-    entry = {fn: getattr(mod, fn, None) for fn in ("add_arguments", "add_verify_arguments", "run", "verify")}
-    for fn, value in entry.items():
-        if isinstance(value, ModuleType):  # already shadowed: the functions live in the subpackage's cli
-            entry[fn] = getattr(importlib.import_module(f"{mod.__name__}.cli"), fn)
-    return SimpleNamespace(__doc__=mod.__doc__, **entry)
+def _shared_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    _add_shared(parent, top=False)
+    return parent
 
 
-def _add_logging(parser: argparse.ArgumentParser, top: bool = False) -> None:
-    # Subcommands repeat the flags without defaults, so `-v haim` and `haim -v` both work.
-    default = False if top else argparse.SUPPRESS
-    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log debug messages")
-    parser.add_argument(
-        "-q", "--quiet", action="store_true", default=default, help="log warnings and errors only"
-    )
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser and each subcommand's parser by name. Exporter modules are imported here, not at module
+    import, so `python -m export --help` stays cheap; their heavy imports happen in `run`/`verify`."""
+    from export.haim import cli as haim_cli
+    from export.mimic_eye import cli as eye_cli
 
-
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, SimpleNamespace]]:
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Export the linked cohorts from the dbt warehouse. Without a subcommand every export "
         "runs with its defaults: HAIM into OUT/haim and MIMIC-Eye into OUT/mimic-eye.",
     )
-    add_db_argument(parser)
+    _add_shared(parser, top=True)
     parser.add_argument(
         "--out",
+        dest="root_out",
         type=Path,
-        default=DEFAULT_OUT,
-        help="root output folder when every export runs (default: build/export)",
+        default=None,
+        help="root output folder when every export runs (default: build/export); with a subcommand give "
+        "--out after it",
     )
     parser.add_argument(
         "--workers",
+        dest="root_workers",
         type=int,
         default=None,
-        help="worker processes for every export (default: each export's own default)",
+        help="worker processes for every export when every export runs (default: each export's own); "
+        "with a subcommand give --workers after it",
     )
-    _add_logging(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="{haim,mimic-eye,verify}")
-    modules: dict[str, SimpleNamespace] = {}
-    for name, (_module, _folder, helptext) in EXPORTERS.items():
-        mod = _load(name)
-        if mod is None:
-            continue
-        modules[name] = mod
-        p = sub.add_parser(name, help=helptext, description=(mod.__doc__ or helptext).strip())
-        add_db_argument(p)
-        _add_logging(p)
-        mod.add_arguments(p)
-    v = sub.add_parser(
+    shared = _shared_parent()
+    subs: dict[str, argparse.ArgumentParser] = {}
+
+    haim = sub.add_parser(
+        "haim",
+        parents=[shared],
+        help="write the HAIM-MIMIC-MM pickles (one Patient_ICU per ICU stay)",
+        description="Write one HAIM Patient_ICU pickle per ICU stay of the cohort, the key file, the "
+        "manifest, the checksums and the errors file. A re-run resumes: complete pickles whose checksum "
+        "matches are kept.",
+    )
+    haim_cli.add_arguments(haim)
+    haim.set_defaults(run=haim_cli.run)
+    subs["haim"] = haim
+
+    eye = sub.add_parser(
+        "mimic-eye",
+        parents=[shared],
+        help="write the MIMIC-Eye patient folders and spreadsheets",
+        description="Write one patient_{subject_id}/ folder per MIMIC-Eye subject and spreadsheets/.",
+    )
+    eye_cli.add_arguments(eye)
+    eye.set_defaults(run=eye_cli.run)
+    subs["mimic-eye"] = eye
+
+    verify = sub.add_parser(
         "verify",
+        parents=[shared],
         help="check an export folder against the marts (layout detected)",
         description="Re-open an export and check it against the warehouse. DIR may be a HAIM "
-        "folder, a MIMIC-Eye folder, or a root holding haim/ and mimic-eye/.",
+        "folder, a MIMIC-Eye folder, or a root holding haim/ and mimic-eye/. Exit code 1 when a problem "
+        "is found.",
     )
-    v.add_argument("dir", type=Path, help="export folder to check")
-    add_db_argument(v)
-    _add_logging(v)
-    for mod in modules.values():
-        add_verify = getattr(mod, "add_verify_arguments", None)
-        if add_verify is not None:
-            add_verify(v)
-    return parser, modules
+    verify.add_argument("dir", type=Path, help="export folder to check")
+    haim_cli.add_verify_arguments(verify)
+    verify.set_defaults(run=_verify, verifiers={"haim": haim_cli.verify, "mimic-eye": eye_cli.verify})
+    subs["verify"] = verify
+    return parser, subs
 
 
 def detect_layout(folder: Path) -> list[tuple[str, Path]]:
@@ -127,59 +151,74 @@ def detect_layout(folder: Path) -> list[tuple[str, Path]]:
     if (folder / "spreadsheets").is_dir() or any(folder.glob("patient_*")):
         return [("mimic-eye", folder)]
     found: list[tuple[str, Path]] = []
-    for name, (_m, sub, _h) in EXPORTERS.items():
+    for name, sub in ALL_EXPORTS.items():
         if (folder / sub).is_dir():
             found += [(kind, path) for kind, path in detect_layout(folder / sub) if kind == name]
     return found
 
 
-def _sub_args(
-    parser: argparse.ArgumentParser, name: str, args: argparse.Namespace, out: Path
-) -> argparse.Namespace:
-    """The namespace `python -m export NAME --out OUT/… [--workers N]` would give."""
-    sub_parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
-    argv = ["--db", str(args.warehouse), "--out", str(out)]
-    if args.workers is not None:
-        argv += ["--workers", str(args.workers)]
-    ns = sub_parser.parse_args(argv)
-    ns.command = name
-    return ns
+def _verify(args: argparse.Namespace) -> int:
+    if not args.dir.is_dir():
+        raise ValueError(f"verify: {args.dir} is not a folder")
+    layouts = detect_layout(args.dir)
+    if not layouts:
+        raise ValueError(f"verify: {args.dir} is neither a HAIM nor a MIMIC-Eye export folder")
+    status = 0
+    for name, folder in layouts:
+        ns = argparse.Namespace(**vars(args))
+        ns.dir = folder
+        status = max(status, args.verifiers[name](ns))
+    return status
+
+
+def _run_all(args: argparse.Namespace, subs: dict[str, argparse.ArgumentParser]) -> int:
+    """`python -m export [--out ROOT] [--workers N]`: each export as `… NAME --out ROOT/NAME`."""
+    root = args.root_out or DEFAULT_OUT
+    status = 0
+    for name, folder in ALL_EXPORTS.items():
+        argv = ["--db", str(args.warehouse), "--out", str(root / folder)]
+        if args.root_workers is not None:
+            argv += ["--workers", str(args.root_workers)]
+        ns = subs[name].parse_args(argv)
+        ns.command, ns.debug, ns.verbose, ns.quiet = name, args.debug, args.verbose, args.quiet
+        log.info("running the %s export", name)
+        status = max(status, ns.run(ns))
+    return status
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error message (DuckDB appends context lines and carets)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser, modules = build_parser()
+    # Everything this process and its workers create (exports, temporary files, DuckDB spill folders) holds
+    # patient data: owner-only whatever the user's umask.
+    os.umask(0o077)
+    parser, subs = build_parser()
     args = parser.parse_args(argv)
+    if args.command is not None:
+        for opt, value in (("--out", args.root_out), ("--workers", args.root_workers)):
+            if value is not None:
+                parser.error(
+                    f"{opt} before the subcommand only applies when every export runs; "
+                    f"write `python -m export {args.command} {opt} …`"
+                )
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         if args.command is None:
-            status = 0
-            for name, mod in modules.items():
-                log.info("running the %s export", name)
-                status = max(status, mod.run(_sub_args(parser, name, args, args.out / EXPORTERS[name][1])))
-            return status
-        if args.command == "verify":
-            layouts = detect_layout(args.dir)
-            if not layouts:
-                log.error("%s is neither a HAIM nor a MIMIC-Eye export folder", args.dir)
-                return 2
-            status = 0
-            for name, folder in layouts:
-                if name not in modules:
-                    log.error("%s looks like a %s export but that exporter is unavailable", folder, name)
-                    return 2
-                ns = argparse.Namespace(**vars(args))
-                ns.dir = folder
-                status = max(status, modules[name].verify(ns))
-            return status
-        return modules[args.command].run(args)
-    except (OSError, RuntimeError, ValueError) as exc:
-        log.error("%s", exc)
-        if args.verbose:
-            log.exception("details")
-        return 2
+            return _run_all(args, subs)
+        return int(args.run(args))
     except KeyboardInterrupt:
         log.error("interrupted; completed samples are kept and a re-run resumes")
         return 130
+    except Exception as exc:  # every failure ends in one line; --debug shows where it came from
+        if args.debug:
+            log.exception("%s", one_line(exc))
+        else:
+            print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 2

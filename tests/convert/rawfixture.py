@@ -13,6 +13,7 @@ import io
 import json
 from pathlib import Path
 
+from convert.freetext import is_free_text
 from releases import ReleaseTable, release_tables
 
 SLUGS = {
@@ -60,7 +61,9 @@ def value(rt: ReleaseTable, col: str, type_: str, i: int) -> str:
         return f"2180-05-0{i + 1}"
     if t == "BOOLEAN":
         return ["True", "False"][i % 2]
-    return [f"text {i}", 'with "quotes", commas', "multi\nline\ntext", "plain", ""][i]
+    # Line breaks only where the release has free text: elsewhere they are evidence of a stray quote.
+    multi = "multi\nline\ntext" if is_free_text(rt.table, col) else "multi line text"
+    return [f"text {i}", 'with "quotes", commas', multi, "plain", ""][i]
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:

@@ -190,7 +190,7 @@ def _eye_rows(b: LakeBuilder, s: int, role: int, dicom: str, study: int, k: int,
     rng = b.rng
     if role in IN_REFLACX:
         for n, phase in enumerate((1, 3) if k == 0 else (2,)):
-            case = f"P{100 * phase}R{s % 100000:05d}{k}{n}"
+            case = f"P{100 * phase}R{s % 10000:04d}{k}{n}"  # P + 3 digits + R + 6 digits, as REFLACX
             discarded = role == REFLACX_ONLY and k == 1
             b.row(
                 "reflacx",
@@ -301,6 +301,11 @@ def _warehouse(root: Path) -> Path:
     con.sql(
         f"CREATE TABLE marts.reflacx_labels_wide AS SELECT r.id, r.dicom_id, r.subject_id, r.phase, {labels} "
         f"FROM {st}reflacx__metadata r"
+    )
+    # what the lake_lineage model records; this lake has no _manifest.json, so the exporters' check passes
+    con.sql(
+        f"CREATE TABLE marts.lake_lineage AS SELECT '{root / 'lake'}' AS lake_root, "
+        "NULL::VARCHAR AS manifest_sha256, NULL::TIMESTAMPTZ AS lake_updated_at, now() AS built_at"
     )
     con.close()
     return db

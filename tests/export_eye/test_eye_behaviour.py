@@ -15,6 +15,8 @@ from eye_fixture_lake import BOTH, EYE_SUBJECTS, REFLACX_ONLY
 from export.atomic import LOCK_NAME
 from export.mimic_eye import run, verify
 from export.mimic_eye.cli import add_verify_arguments
+from export.mimic_eye.entry import SettingsChangedError
+from export.mimic_eye.fingerprint import MANIFEST
 from export.mimic_eye.patient import PatientWriter
 
 pytestmark = pytest.mark.xdist_group("eye_export")
@@ -44,7 +46,7 @@ def test_interrupted_export_resumes_to_same_result(
     with pytest.raises(KeyboardInterrupt):
         run(export_args(mini.db, out))
     monkeypatch.setattr(PatientWriter, "write", original)
-    done = sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME)
+    done = sorted(p.name for p in out.iterdir() if p.name not in (LOCK_NAME, MANIFEST))
     assert done == [f"patient_{s}" for s in sorted(EYE_SUBJECTS)[:2]], "only complete folders are visible"
     first = (out / done[0] / "Hosp" / "admissions.csv").stat().st_mtime_ns
     assert run(export_args(mini.db, out)) == 0
@@ -62,8 +64,10 @@ def test_force_rebuilds_and_subject_selection(mini, tmp_path: Path) -> None:
     assert marker.exists(), "a complete folder is skipped without --force"
     assert run(export_args(mini.db, out, subjects=str(BOTH), spreadsheets=False, force=True)) == 0
     assert not marker.exists()
-    assert run(export_args(mini.db, out, limit=2, spreadsheets=False)) == 0
-    assert len(list(out.glob("patient_*"))) == 2
+    with pytest.raises(SettingsChangedError, match=r"limit: null -> 2.*pass --force"):
+        run(export_args(mini.db, out, limit=2, spreadsheets=False))
+    assert run(export_args(mini.db, out, limit=2, spreadsheets=False, force=True)) == 0
+    assert sorted(p.name for p in out.glob("patient_*")) == [f"patient_{s}" for s in sorted(EYE_SUBJECTS)[:2]]
 
 
 def test_no_index_and_link_modes(mini, mini_exported: Path, tmp_path: Path) -> None:

@@ -20,7 +20,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from export.haim.exporter import COHORTS, ERROR_COLUMNS, MANIFEST, errors_path, read_samples
+from export.haim.exporter import (
+    CHECKSUMS_FILE,
+    COHORTS,
+    ERROR_COLUMNS,
+    MANIFEST,
+    errors_path,
+    file_sha256,
+    read_checksums,
+    read_samples,
+)
 from export.haim.queries import quote
 from export.haim.release_columns import converted_releases, expected_columns
 from export.haim.spec import CXR_PRIVATE, Attribute, attributes
@@ -37,6 +46,8 @@ class VerifyResult:
     checked: int = 0
     key_rows: int = 0
     missing: int = 0
+    checksums_ok: int = 0
+    listed_errors: int = 0  # rows of haim_errors.csv (missing/unreadable images, reported, not problems)
     problems: list[str] = field(default_factory=list)
 
 
@@ -150,15 +161,47 @@ def verify_export(
     present = key[key["haim_id"].isin(set(files))]
     if sample is not None and sample < len(present):
         present = present.iloc[sorted(random.Random(seed).sample(range(len(present)), sample))]
+    res.checksums_ok = check_checksums(root, files, [int(h) for h in present["haim_id"]], problems)
     con.register(CHECKED, pa.Table.from_pandas(present, preserve_index=False))
     expected = expected_counts(con, manifest)
     cxr_ids = _cxr_order(con)
     image_errors = _read_errors(root)
     columns = expected_frame_columns(con)
+    res.listed_errors = len(image_errors)
     for row in progress_bar(list(present.itertuples(index=False)), desc="verify", unit="pickle"):
         res.checked += 1
         problems += check_pickle(root, row, expected, cxr_ids, manifest, image_errors, columns)
     return res
+
+
+def check_checksums(root: Path, files: dict[int, Path], checked: list[int], problems: list[str]) -> int:
+    """Compare the `checked` pickles with the checksums recorded when they were written (catches damage
+    anywhere in a file, which loading may not); a recorded pickle that is gone is a problem too. Returns how
+    many matched."""
+    path = root / CHECKSUMS_FILE
+    if not path.is_file():
+        problems.append(f"{path} is missing: re-run the export to record the pickles' checksums")
+        return 0
+    try:
+        recorded = read_checksums(root)
+    except ValueError as exc:
+        problems.append(str(exc))
+        return 0
+    for haim_id in sorted(set(recorded) - set(files)):
+        problems.append(f"{sample_path(root, haim_id)}: listed in {CHECKSUMS_FILE} but missing")
+    ok = 0
+    for haim_id in checked:
+        digest = recorded.get(haim_id)
+        if digest is None:
+            problems.append(
+                f"{files[haim_id]}: no checksum in {CHECKSUMS_FILE} (left by an interrupted run?); "
+                "re-run the export"
+            )
+        elif file_sha256(files[haim_id]) != digest:
+            problems.append(f"{files[haim_id]}: bytes differ from the checksum recorded when it was written")
+        else:
+            ok += 1
+    return ok
 
 
 def _cxr_order(con: duckdb.DuckDBPyConnection) -> dict[int, list[str]]:

@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 from export.atomic import ExportLock
 from export.haim.assemble import Window
-from export.haim.exporter import Options, read_samples, run_export
-from export.haim.spec import attributes
+from export.haim.exporter import COHORTS, Options, read_samples, run_export
+from export.haim.spec import attributes, streamed_relations
 from export.progress import Summary, human_bytes, progress_bar
 from export.selection import parse_shard, parse_subjects, select_subjects
-from export.warehouse import connect
+from export.warehouse import check_lake_unchanged, connect, require_relations
 
 log = logging.getLogger("export.haim")
 
@@ -37,10 +37,19 @@ def main(args: argparse.Namespace) -> int:
     )
     con = connect(opts.db)
     try:
+        check_lake_unchanged(con)
+        require_relations(con, [COHORTS[opts.cohort], *streamed_relations()])
         samples = read_samples(con, opts.cohort)
     finally:
         con.close()
     chosen = select_subjects(samples["subject_id"], parse_subjects(args.subjects), shard, args.limit)
+    if not chosen:
+        given = [o for o, v in (("--subjects", args.subjects), ("--shard", args.shard),
+                                ("--limit", args.limit)) if v is not None]  # fmt: skip
+        raise ValueError(
+            f"no subject selected: {' '.join(given) or 'the cohort'} matches no subject of "
+            f"{COHORTS[opts.cohort]} in {opts.db}; nothing was written"
+        )
     log.info(
         "%d HAIM samples of %d subjects in the cohort; %d subjects selected",
         len(samples),
@@ -75,7 +84,9 @@ def main(args: argparse.Namespace) -> int:
     summary.print()
     if result.errors_file:
         log.warning(
-            "%d problems (missing/unreadable images) listed in %s", result.error_rows, result.errors_file
+            "%d problems (missing/unreadable images) of the whole export listed in %s",
+            result.error_rows,
+            result.errors_file,
         )
     return 0
 
@@ -85,6 +96,7 @@ def verify_main(args: argparse.Namespace) -> int:
 
     con = connect(args.warehouse)
     try:
+        check_lake_unchanged(con)
         result = verify_export(con, args.dir, sample=args.sample, seed=args.seed)
     finally:
         con.close()
@@ -93,6 +105,8 @@ def verify_main(args: argparse.Namespace) -> int:
     summary = Summary(f"HAIM verify {args.dir}")
     summary.add("pickles checked", result.checked)
     summary.add("key rows", result.key_rows)
+    summary.add("checksums matched", result.checksums_ok)
+    summary.add("image problems listed (haim_errors.csv)", result.listed_errors)
     summary.add("problems", len(result.problems))
     summary.print()
     return 0 if not result.problems else 1

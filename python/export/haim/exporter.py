@@ -3,8 +3,10 @@ files."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import fcntl
 import functools
 import hashlib
 import json
@@ -33,11 +35,17 @@ from export.haim.spec import attributes, streamed_relations
 from export.stream import SubjectStream, merge_by_subject
 from export.warehouse import connect
 from haim_patient import KEY_FILE, Patient_ICU, sample_path
+from private_fs import FILE_MODE
 
 log = logging.getLogger("export.haim")
 
 COHORTS = {"default": "marts.haim_samples", "reference": "marts.haim_samples_reference"}
 MANIFEST = "haim_export.json"
+ERRORS_FILE = "haim_errors.csv"
+# `sha256sum -c` format, one line per pickle written, sorted by path: written as each task finishes, checked
+# on resume (a pickle whose bytes differ is rewritten) and by verify.
+CHECKSUMS_FILE = "haim_checksums.sha256"
+RECORDS_LOCK = ".haim_records.lock"  # serialises updates of the two files above across shards and runs
 ERROR_COLUMNS = ("haim_id", "subject_id", "hadm_id", "stay_id", "dicom_id", "problem")
 FORMAT = 2  # bump when the pickle content changes, so old exports are not mixed with new ones
 
@@ -67,6 +75,7 @@ class Totals:
     images: int = 0
     bytes: int = 0
     errors: list[tuple] = field(default_factory=list)
+    checksums: dict[int, str] = field(default_factory=dict)  # haim_id → sha256 of the pickle written
 
     def add(self, other: Totals) -> None:
         self.stays += other.stays
@@ -75,6 +84,7 @@ class Totals:
         self.images += other.images
         self.bytes += other.bytes
         self.errors.extend(other.errors)
+        self.checksums.update(other.checksums)
 
 
 # --- planning ---------------------------------------------------------------------------------------------
@@ -92,18 +102,48 @@ def samples_digest(samples: pd.DataFrame) -> str:
     return hashlib.sha256(samples.to_numpy(dtype="int64").tobytes()).hexdigest()
 
 
-def is_complete(path: Path) -> bool:
-    """A pickle at its final name was renamed there after being written in full; still, check that it is not
-    empty and ends with the pickle STOP opcode, in case the disk lost data after a crash."""
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def is_complete(path: Path, recorded: str | None) -> bool:
+    """A pickle counts as done only when its bytes hash to the checksum recorded when it was written: a file
+    damaged anywhere (not only truncated), or written by a run killed before recording it, is rewritten."""
+    if recorded is None:
+        return False
     try:
-        size = path.stat().st_size
-        if size < 2:
-            return False
-        with open(path, "rb") as fh:
-            fh.seek(-1, os.SEEK_END)
-            return fh.read(1) == b"."
+        return file_sha256(path) == recorded
     except OSError:
         return False
+
+
+def checksum_line(haim_id: int, digest: str) -> str:
+    return f"{digest}  {sample_path('', haim_id).as_posix()}\n"
+
+
+def read_checksums(out: Path) -> dict[int, str]:
+    """haim_id → recorded sha256, from CHECKSUMS_FILE (empty when absent)."""
+    path = out / CHECKSUMS_FILE
+    found: dict[int, str] = {}
+    if not path.is_file():
+        return found
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            digest, sep, name = line.rstrip("\n").partition("  ")
+            stem = Path(name).stem
+            if not sep or len(digest) != 64 or not stem.isdigit():
+                raise ValueError(f"{path}, line {lineno}: not a `sha256  path` line")
+            found[int(stem)] = digest
+    return found
+
+
+def write_checksums(out: Path, checksums: dict[int, str], fsync: bool) -> None:
+    with atomic_file(out / CHECKSUMS_FILE, fsync=fsync) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.writelines(checksum_line(h, checksums[h]) for h in sorted(checksums))
 
 
 def manifest_for(opts: Options, samples: pd.DataFrame) -> dict:
@@ -145,19 +185,33 @@ def write_key_file(out: Path, samples: pd.DataFrame, fsync: bool) -> Path:
     return path
 
 
-def errors_path(out: Path, part: str | None) -> Path:
-    return out / (f"haim_errors.{part}.csv" if part else "haim_errors.csv")
+def errors_path(out: Path, part: str | None = None) -> Path:
+    """The one errors file of an export folder: every run and every shard adds to it (`part` is ignored; it
+    is kept for callers written when each shard had its own file)."""
+    return out / ERRORS_FILE
 
 
-def write_errors(path: Path, new: list[tuple], redone: set[int], fsync: bool) -> int:
-    """Rows of this run plus the earlier rows of samples this run did not rewrite; returns the row count."""
+def _read_error_rows(path: Path, redone: set[int]) -> list[tuple]:
     kept: list[tuple] = []
     if path.is_file():
         with open(path, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 if int(row["haim_id"]) not in redone:
                     kept.append(tuple(row[c] for c in ERROR_COLUMNS))
-    rows = sorted([tuple(str(x) for x in r) for r in new] + kept, key=lambda r: (int(r[0]), r[4], r[5]))
+    return kept
+
+
+def write_errors(path: Path, new: list[tuple], redone: set[int], fsync: bool) -> int:
+    """Rows of this run plus the earlier rows of samples this run did not rewrite, sorted so that the file
+    is the same whatever order the work ran in; returns the row count."""
+    kept = _read_error_rows(path, redone)
+    # files of older versions, one per shard: folded into the one file
+    legacy = sorted(p for p in path.parent.glob("haim_errors.*.csv") if p != path)
+    for old in legacy:
+        kept += _read_error_rows(old, redone)
+    rows = sorted({tuple(str(x) for x in r) for r in new} | set(kept), key=lambda r: (int(r[0]), r[4], r[5]))
+    for old in legacy:
+        old.unlink(missing_ok=True)
     if not rows:
         path.unlink(missing_ok=True)
         return 0
@@ -234,7 +288,9 @@ def export_task(
             by_subject.setdefault(sid, []).append(Stay(haim_id, sid, hadm, stay))
         for sid, frames in merge_by_subject(streams, subjects):
             for built in assembler.build(frames, by_subject[sid]):
-                totals.bytes += write_pickle(opts, built.stay.haim_id, built.patient)
+                size, digest = write_pickle(opts, built.stay.haim_id, built.patient)
+                totals.bytes += size
+                totals.checksums[built.stay.haim_id] = digest
                 totals.stays += 1
                 totals.rows.update(built.rows)
                 totals.images += built.images
@@ -250,12 +306,17 @@ def export_task(
     return totals
 
 
-def write_pickle(opts: Options, haim_id: int, patient: Patient_ICU) -> int:
+def write_pickle(opts: Options, haim_id: int, patient: Patient_ICU) -> tuple[int, str]:
+    """Write one sample; returns its size and the sha256 of the bytes renamed into place."""
     path = sample_path(opts.out, haim_id)
-    with atomic_file(path, fsync=opts.fsync) as tmp, open(tmp, "wb") as fh:
-        dump_portable(patient, fh)
-        size = fh.tell()
-    return size
+    with atomic_file(path, fsync=opts.fsync) as tmp:
+        with open(tmp, "wb") as fh:
+            # Public constructors only (loads with numpy 1.x/pandas 1.x too); equal values are written once
+            # whatever Python object holds them, so bytes do not depend on Arrow batch or chunk boundaries.
+            dump_portable(patient, fh)
+            size = fh.tell()
+        digest = file_sha256(tmp)
+    return size, digest
 
 
 _WORKER: dict = {}
@@ -282,27 +343,57 @@ def _run_task(args: tuple[Options, list[tuple[int, int, int, int]]]) -> Totals:
     return totals
 
 
+@contextlib.contextmanager
+def records_lock(out: Path) -> Iterator[None]:
+    """Exclusive lock for a read-modify-write of the checksums and errors files: shards of one export write
+    into one folder side by side and share those files."""
+    fd = os.open(out / RECORDS_LOCK, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def record_task(opts: Options, done: Totals, redone: set[int]) -> None:
+    """Add a finished task's checksums and image problems to the folder's files (earlier rows of the samples
+    it rewrote are replaced). Called after every task, so a run killed later keeps what it finished."""
+    with records_lock(opts.out):
+        checksums = read_checksums(opts.out)
+        for h in redone:
+            checksums.pop(h, None)
+        checksums.update(done.checksums)
+        write_checksums(opts.out, checksums, opts.fsync)
+        write_errors(errors_path(opts.out), done.errors, redone, opts.fsync)
+
+
 def run_tasks(
     opts: Options, tasks: list[list[tuple[int, int, int, int]]], workers: int, report: Callable[[int], None]
 ) -> Totals:
-    """Run the tasks in this process (1 worker) or over a spawn pool, forwarding progress as stays finish."""
+    """Run the tasks in this process (1 worker) or over a spawn pool, forwarding progress as stays finish and
+    recording each task's checksums and errors as it ends."""
     totals = Totals()
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
-            totals.add(export_task(opts, task, report))
+            done = export_task(opts, task, report)
+            record_task(opts, done, {t[0] for t in task})
+            totals.add(done)
         return totals
     ctx = mp.get_context("spawn")  # no DuckDB state inherited through fork
     progress: mp.Queue = ctx.Queue()
     with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(progress,)) as pool:
         results = pool.imap_unordered(_run_task, [(opts, t) for t in tasks])
-        done = 0
+        finished = 0
         it: Iterator[Totals] = iter(results)
-        while done < len(tasks):
+        while finished < len(tasks):
             try:
-                totals.add(it.next(timeout=0.2))  # type: ignore[attr-defined]
-                done += 1
+                result: Totals = it.next(timeout=0.2)  # type: ignore[attr-defined]
             except mp.TimeoutError:
                 pass
+            else:
+                record_task(opts, result, set(result.checksums) | {int(e[0]) for e in result.errors})
+                totals.add(result)
+                finished += 1
             while True:
                 try:
                     report(progress.get_nowait())
@@ -351,7 +442,9 @@ def run_export(
     if opts.force:
         todo = selected
     else:
-        done = [is_complete(sample_path(opts.out, int(h))) for h in selected["haim_id"]]
+        with records_lock(opts.out):
+            recorded = read_checksums(opts.out)
+        done = [is_complete(sample_path(opts.out, int(h)), recorded.get(int(h))) for h in selected["haim_id"]]
         todo = selected[[not d for d in done]]
     skipped = len(selected) - len(todo)
     log.info("%d stays selected, %d already complete, %d to write", len(selected), skipped, len(todo))
@@ -360,8 +453,10 @@ def run_export(
     report = progress(len(todo))
     tasks = plan_tasks(todo, chunk_subjects)
     totals = run_tasks(opts, tasks, workers, report)
-    epath = errors_path(opts.out, part)
-    error_rows = write_errors(epath, totals.errors, set(int(h) for h in todo["haim_id"]), opts.fsync)
+    epath = errors_path(opts.out)
+    with records_lock(opts.out):
+        # also folds the per-shard files of older versions into the one file when nothing was left to do
+        error_rows = write_errors(epath, [], set(), opts.fsync)
     return Result(
         totals,
         len(selected),

@@ -17,6 +17,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from export.mimic_eye import fingerprint as fp
+from export.mimic_eye import spreadsheets
 from export.mimic_eye.exporter import PATIENT_PREFIX
 from export.mimic_eye.patient import ERRORS_FILE
 from export.mimic_eye.plan import MARTS, build_plan
@@ -36,7 +38,8 @@ class VerifyResult:
     problems: list[str] = field(default_factory=list)
 
     def fail(self, subject: int | str, what: str) -> None:
-        self.problems.append(f"patient {subject}: {what}")
+        where = f"patient {subject}" if isinstance(subject, int) else str(subject)
+        self.problems.append(f"{where}: {what}")
 
 
 def _read(path: Path) -> pa.Table:
@@ -51,7 +54,7 @@ def _read(path: Path) -> pa.Table:
     )
 
 
-def _rows(path: Path, result: VerifyResult, subject: int) -> int | None:
+def _rows(path: Path, result: VerifyResult, subject: int | str) -> int | None:
     try:
         return _read(path).num_rows
     except (pa.ArrowInvalid, StopIteration, UnicodeDecodeError):
@@ -68,8 +71,43 @@ def _expected_counts(con: duckdb.DuckDBPyConnection, sql: str) -> dict[int, int]
     return dict(con.sql(f"SELECT subject_id, count(*) FROM ({sql}) GROUP BY 1").fetchall())
 
 
-def verify_export(con: duckdb.DuckDBPyConnection, root: Path) -> VerifyResult:
+def _check_marker(folder: Path, warehouse: dict, result: VerifyResult, who: int | str) -> None:
+    """A folder counts as complete only with its completion marker, written from this warehouse."""
+    doc = fp.read_json(folder / fp.MARKER)
+    if doc is None:
+        result.fail(who, f"{folder.name} has no completion marker ({fp.MARKER}): it is incomplete")
+    elif doc.get("settings", {}).get("warehouse") != warehouse:
+        result.fail(who, f"{folder.name} was written from another warehouse (or the warehouse was rebuilt)")
+
+
+def verify_spreadsheets(
+    con: duckdb.DuckDBPyConnection, root: Path, warehouse: dict, result: VerifyResult
+) -> None:
+    """Every sheet present, with the published header and the warehouse's row count."""
+    folder = root / spreadsheets.FOLDER
+    if not folder.is_dir():
+        log.info("%s has no %s/ folder (exported with --no-spreadsheets?)", root, spreadsheets.FOLDER)
+        return
+    _check_marker(folder, warehouse, result, spreadsheets.FOLDER)
+    for sheet in spreadsheets.sheets():
+        path = folder / sheet.path
+        if not path.is_file():
+            result.fail(spreadsheets.FOLDER, f"{sheet.path} missing")
+            continue
+        sql, names = spreadsheets.sheet_sql(con, sheet)
+        header = _header(path)
+        if (header[1:] if header[:1] == [""] else header) != names:
+            result.fail(spreadsheets.FOLDER, f"{sheet.path} header differs from the published columns")
+        got = _rows(path, result, spreadsheets.FOLDER)
+        want = con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+        result.files_checked += 1
+        if got is not None and got != want:
+            result.fail(spreadsheets.FOLDER, f"{sheet.path}: {got} rows, warehouse has {want}")
+
+
+def verify_export(con: duckdb.DuckDBPyConnection, root: Path, db: Path | None = None) -> VerifyResult:
     result = VerifyResult()
+    warehouse = fp.warehouse_identity(db) if db is not None else None
     folders = {
         int(p.name.removeprefix(PATIENT_PREFIX)): p for p in root.glob(f"{PATIENT_PREFIX}*") if p.is_dir()
     }
@@ -78,6 +116,10 @@ def verify_export(con: duckdb.DuckDBPyConnection, root: Path) -> VerifyResult:
         result.fail(s, "folder for a subject not in REFLACX or EyeGaze")
     subjects = sorted(set(folders) & cohort)
     result.patients = len(subjects)
+    if warehouse is not None:
+        for s in subjects:
+            _check_marker(folders[s], warehouse, result, s)
+        verify_spreadsheets(con, root, warehouse, result)
     con.register(SUBJECTS, pa.table({"subject_id": pa.array(subjects, pa.int64())}))
     plan = build_plan(con)
     errors = {s: _errors(folders[s]) for s in subjects}

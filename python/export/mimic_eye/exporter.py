@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
+import io
 import logging
 import multiprocessing as mp
+import os
 import queue
 import shutil
+import signal
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -20,10 +26,12 @@ import duckdb
 import pyarrow as pa
 
 from export.atomic import atomic_dir, atomic_file, temp_name
+from export.mimic_eye import fingerprint as fp
+from export.mimic_eye.csvout import open_private
 from export.mimic_eye.layout import FileSpec
 from export.mimic_eye.linking import Placer
 from export.mimic_eye.patient import ERROR_COLUMNS, ERRORS_FILE, PatientWriter
-from export.mimic_eye.plan import MARTS, build_plan
+from export.mimic_eye.plan import MARTS, build_plan, release_roots
 from export.mimic_eye.sql import SUBJECTS
 from export.stream import SubjectStream, merge_by_subject, stream_by_subject
 from export.warehouse import connect
@@ -43,6 +51,15 @@ class Options:
     batch_size: int = 65_536
     fsync: bool = False  # fsync each folder before its rename (survives power loss; ~1 ms per file)
     memory_limit: str | None = None  # DuckDB memory limit per worker process
+    # what each folder's completion marker records (warehouse identity + folder settings); see folder_settings
+    settings: dict[str, Any] = field(default_factory=dict)
+    release_roots: dict[str, str] = field(default_factory=dict)  # stream key -> release root of its files
+
+
+def folder_settings(opts: Options) -> dict[str, Any]:
+    """Everything a patient folder's bytes depend on besides the subject: the warehouse and the settings that
+    change file contents or how files are placed."""
+    return {"warehouse": fp.warehouse_identity(opts.db), "index": opts.index, "link": opts.link}
 
 
 @dataclass
@@ -54,6 +71,7 @@ class Totals:
     placed: Counter[str] = field(default_factory=Counter)
     bytes: int = 0
     errors: list[tuple[str, ...]] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # rows skipped for an invalid identifier
 
     def merge(self, other: Totals) -> None:
         self.patients += other.patients
@@ -61,6 +79,7 @@ class Totals:
         self.placed.update(other.placed)
         self.bytes += other.bytes
         self.errors.extend(other.errors)
+        self.rejected.extend(other.rejected)
 
 
 def patient_dir(out: Path, subject_id: int) -> Path:
@@ -79,6 +98,7 @@ def export_subjects(
     if not subjects:
         return totals
     spill = temp_name(opts.out / "duckdb")  # a read-only warehouse cannot spill beside itself
+    spill.mkdir(mode=0o700)  # DuckDB would create it with the umask's mode; spilled rows are patient data
     con = connect(opts.db, memory_limit=opts.memory_limit, temp_directory=spill)
     cursors: list[duckdb.DuckDBPyConnection] = []
     streams: dict[str, SubjectStream] = {}
@@ -90,14 +110,17 @@ def export_subjects(
             cur.register(SUBJECTS, ids)
             streams[key] = stream_by_subject(cur, sql, batch_size=opts.batch_size)
         placer = Placer(opts.link)
-        writer = PatientWriter(files, placer, opts.index)
+        writer = PatientWriter(files, placer, opts.index, opts.release_roots)
         for subject_id, tables in merge_by_subject(dict[str, Iterator[tuple[int, Any]]](streams), subjects):
             with atomic_dir(patient_dir(opts.out, subject_id), fsync=opts.fsync) as tmp:
                 stats = writer.write(Path(tmp), subject_id, tables)
+                # Last, after every file: a folder without it (or with another fingerprint) is redone.
+                fp.write_marker(Path(tmp), fp.marker_doc("patient", opts.settings, subject_id=subject_id))
             totals.patients += 1
             totals.files.update(stats.files)
             totals.bytes += stats.bytes
             totals.errors.extend(stats.errors)
+            totals.rejected.extend(stats.rejected)
             report(1)
         totals.placed.update(placer.counts)
     finally:
@@ -124,11 +147,38 @@ def _close_stream(stream: SubjectStream) -> None:
         reader.close()
 
 
-def _worker(
-    opts: Options, streams_sql: dict[str, str], files: list[FileSpec], subjects: list[int], q: queue.Queue
-) -> Totals:
+_PROGRESS: Any = None  # the worker's progress queue, inherited through the pool's initializer
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker as soon as the export process dies, even by SIGKILL: the kernel's parent-death signal
+    on Linux, and everywhere a thread that polls the parent's pid (a re-parented process sees another)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker(parent: int, progress: Any) -> None:
+    global _PROGRESS
+    _die_with_parent(parent)
+    _PROGRESS = progress
     logging.basicConfig(level=logging.WARNING)
-    return export_subjects(opts, streams_sql, files, subjects, q.put)
+
+
+def _worker(opts: Options, streams_sql: dict[str, str], files: list[FileSpec], subjects: list[int]) -> Totals:
+    return export_subjects(opts, streams_sql, files, subjects, _PROGRESS.put)
 
 
 def chunks(subjects: Sequence[int], n: int) -> list[list[int]]:
@@ -142,11 +192,15 @@ def chunks(subjects: Sequence[int], n: int) -> list[list[int]]:
     return [c for c in out if c]
 
 
-def todo_subjects(out: Path, subjects: Sequence[int], force: bool) -> tuple[list[int], int]:
-    """Subjects still to write; a complete folder (renamed into place) is skipped unless --force."""
+def todo_subjects(
+    out: Path, subjects: Sequence[int], force: bool, settings: dict[str, Any]
+) -> tuple[list[int], int]:
+    """Subjects still to write. A folder is complete only when its marker (written last) carries the current
+    fingerprint; complete folders are skipped unless --force, every other one is rebuilt."""
     if force:
         return sorted(subjects), 0
-    todo = [s for s in sorted(subjects) if not patient_dir(out, s).exists()]
+    expected = fp.fingerprint(settings)
+    todo = [s for s in sorted(subjects) if not fp.is_complete(patient_dir(out, s), expected)]
     return todo, len(subjects) - len(todo)
 
 
@@ -167,9 +221,11 @@ def run_export(
     con = connect(opts.db)
     try:
         plan = build_plan(con)  # fails on a missing relation/column before any folder is written
+        roots = release_roots(con, plan)
     finally:
         con.close()
-    todo, skipped = todo_subjects(opts.out, subjects, opts.force)
+    opts = dataclasses.replace(opts, release_roots=roots, settings=opts.settings or folder_settings(opts))
+    todo, skipped = todo_subjects(opts.out, subjects, opts.force, opts.settings)
     report = progress(len(todo))
     totals = Totals()
     parts = chunks(todo, max(1, workers))
@@ -177,9 +233,12 @@ def run_export(
         totals = export_subjects(opts, plan.streams, plan.files, todo, report)
     else:
         ctx = mp.get_context("spawn")  # no DuckDB state inherited through fork
-        with ctx.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=ctx) as pool:
-            q = manager.Queue()
-            futures = [pool.submit(_worker, opts, plan.streams, plan.files, part, q) for part in parts]
+        # A plain queue handed over at start (no Manager: its server process could outlive a killed export).
+        q = ctx.Queue()
+        with ProcessPoolExecutor(
+            len(parts), mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(), q)
+        ) as pool:
+            futures = [pool.submit(_worker, opts, plan.streams, plan.files, part) for part in parts]
             while not all(f.done() for f in futures) or not q.empty():
                 with contextlib.suppress(queue.Empty):
                     report(q.get(timeout=0.2))
@@ -199,6 +258,9 @@ def write_errors(out: Path) -> tuple[Path, int] | None:
     if not rows:
         target.unlink(missing_ok=True)
         return None
-    with atomic_file(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with atomic_file(target) as tmp, open_private(tmp) as raw:
+        fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         csv.writer(fh, lineterminator="\n").writerows([ERROR_COLUMNS, *rows])
+        fh.flush()
+        fh.detach()
     return target, len(rows)

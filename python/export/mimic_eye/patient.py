@@ -10,10 +10,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from export.mimic_eye import identifiers as ids
 from export.mimic_eye import layout
 from export.mimic_eye.csvout import header_line, open_private, write_csv
 from export.mimic_eye.layout import FileSpec
 from export.mimic_eye.linking import Placer
+from private_fs import make_private_dirs
 
 ERRORS_FILE = "export_errors.csv"
 ERROR_COLUMNS = ("kind", "subject_id", "study_id", "dicom_id", "file")
@@ -26,14 +28,22 @@ class PatientStats:
     files: Counter[str] = field(default_factory=Counter)  # top-level subfolder -> files written
     bytes: int = 0
     errors: list[tuple[str, ...]] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # `kind identifier` of rows skipped as invalid
     made: set[Path] = field(default_factory=set)  # folders already created in this patient's folder
+
+    def reject(self, kind: str, subject_id: int, value: object, study: str = "", dicom: str = "") -> None:
+        """A row whose identifier cannot name a path: skipped, listed in the errors file (the refused value in
+        its `file` column) and named in the summary."""
+        self.rejected.append(f"{kind} {value!r}")
+        self.errors.append((f"invalid_{kind}", str(subject_id), study, dicom, str(value)))
 
 
 def _mkdirs(root: Path, rel: str, made: set[Path]) -> Path:
-    """`root/rel`, creating its parent folders once per patient (a mkdir per file is costly)."""
-    path = root / rel
+    """`root/rel` (refused if it would leave root), creating its parent folders owner-only, once per patient
+    (a mkdir per file is costly)."""
+    path = ids.safe_join(root, rel)
     if path.parent not in made:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         made.add(path.parent)
     return path
 
@@ -52,8 +62,11 @@ def _split(table: pa.Table, column: str) -> list[tuple[object, pa.Table]]:
 class PatientWriter:
     """Writes `patient_{id}/` into a (temporary) folder; files of one subfolder exist only with content."""
 
-    def __init__(self, files: list[FileSpec], placer: Placer, index: bool) -> None:
+    def __init__(
+        self, files: list[FileSpec], placer: Placer, index: bool, release_roots: dict[str, str] | None = None
+    ) -> None:
         self.files, self.placer, self.index = files, placer, index
+        self.release_roots = release_roots or {}
         self.ellipse_columns = layout.ellipse_columns_by_phase()
 
     def write(self, root: Path, subject_id: int, tables: dict[str, pa.Table]) -> PatientStats:
@@ -63,13 +76,13 @@ class PatientWriter:
             if table is None or table.num_rows == 0:
                 continue
             if spec.per_case:
-                self._per_case(root, spec, table, stats)
+                self._per_case(root, subject_id, spec, table, stats)
             else:
                 self._csv(root, spec.path, table, spec.columns, spec.index and self.index, stats)
-        self._transcription(root, tables.get("reflacx.transcription"), stats)
+        self._transcription(root, subject_id, tables.get("reflacx.transcription"), stats)
         self._images(root, subject_id, tables.get("images"), stats)
         self._reports(root, subject_id, tables.get("reports"), stats)
-        self._transcripts(root, tables.get("eg_transcripts"), stats)
+        self._transcripts(root, subject_id, tables.get("eg_transcripts"), stats)
         self._transcript_files(root, subject_id, tables.get("eg_transcript_files"), stats)
         if stats.errors:
             self._errors(root, stats)
@@ -79,20 +92,30 @@ class PatientWriter:
         stats.bytes += write_csv(_mkdirs(root, rel, stats.made), table, columns, index)
         stats.files[rel.split("/", 1)[0]] += 1
 
-    def _per_case(self, root: Path, spec: FileSpec, table: pa.Table, stats: PatientStats) -> None:
+    def _per_case(
+        self, root: Path, subject_id: int, spec: FileSpec, table: pa.Table, stats: PatientStats
+    ) -> None:
         for case_id, rows in _split(table, "id"):
+            if not ids.reflacx_case(case_id):
+                stats.reject("reflacx_id", subject_id, case_id)
+                continue
             columns = spec.columns
             if spec.key == "reflacx.anomaly_location_ellipses":
                 columns = self.ellipse_columns[rows.column("phase")[0].as_py()]
             # Per-case files are published as REFLACX ships them: no index column.
             self._csv(root, spec.path.format(id=case_id), rows, columns, False, stats)
 
-    def _transcription(self, root: Path, table: pa.Table | None, stats: PatientStats) -> None:
+    def _transcription(
+        self, root: Path, subject_id: int, table: pa.Table | None, stats: PatientStats
+    ) -> None:
         if table is None:
             return
         for case_id, text in zip(
             table.column("id").to_pylist(), table.column("text").to_pylist(), strict=True
         ):
+            if not ids.reflacx_case(case_id):
+                stats.reject("reflacx_id", subject_id, case_id)
+                continue
             path = _mkdirs(root, f"REFLACX/main_data/{case_id}/transcription.txt", stats.made)
             with open_private(path) as fh:
                 fh.write((text or "").encode())
@@ -100,14 +123,26 @@ class PatientWriter:
             stats.files["REFLACX"] += 1
 
     def _place(
-        self, root: Path, rel: str, src: str | None, error: tuple[str, ...], stats: PatientStats
+        self,
+        root: Path,
+        rel: str,
+        source: tuple[str, str | None, str | None],
+        error: tuple[str, ...],
+        stats: PatientStats,
     ) -> None:
-        """Link or copy one lake file; a missing source becomes a row of the errors file."""
-        if src is None:
+        """Link or copy one lake file; a missing source becomes a row of the errors file, one outside the
+        release root (damaged inventory, or a symlink leading out) is refused."""
+        stream, rel_path, abs_path = source
+        if abs_path is None:
             stats.errors.append(error)
             return
         try:
-            stats.bytes += self.placer.place(Path(src), _mkdirs(root, rel, stats.made))
+            src = ids.release_source(abs_path, rel_path, self.release_roots.get(stream))
+        except ids.UnsafePathError:
+            stats.reject("source_path", int(error[1]), abs_path, study=error[2], dicom=error[3])
+            return
+        try:
+            stats.bytes += self.placer.place(src, _mkdirs(root, rel, stats.made))
             stats.files[rel.split("/", 1)[0]] += 1
         except FileNotFoundError:
             stats.errors.append(error)
@@ -115,26 +150,38 @@ class PatientWriter:
     def _images(self, root: Path, subject_id: int, table: pa.Table | None, stats: PatientStats) -> None:
         if table is None:
             return
-        for study, dicom, src in zip(
-            *(table.column(c).to_pylist() for c in ("study_id", "dicom_id", "abs_path")), strict=True
-        ):
+        cols = ("study_id", "dicom_id", "rel_path", "abs_path")
+        for study, dicom, rel_path, src in zip(*(table.column(c).to_pylist() for c in cols), strict=True):
+            if not ids.positive_int(study):
+                stats.reject("study_id", subject_id, study)
+                continue
+            if not ids.cxr_dicom(dicom):
+                stats.reject("dicom_id", subject_id, dicom, study=str(study))
+                continue
             rel = f"CXR-JPG/s{study}/{dicom}.jpg"
-            self._place(root, rel, src, ("missing_image", str(subject_id), str(study), dicom, rel), stats)
+            error = ("missing_image", str(subject_id), str(study), dicom, rel)
+            self._place(root, rel, ("images", rel_path, src), error, stats)
 
     def _reports(self, root: Path, subject_id: int, table: pa.Table | None, stats: PatientStats) -> None:
         if table is None:
             return
-        for study, src in zip(
-            table.column("study_id").to_pylist(), table.column("abs_path").to_pylist(), strict=True
-        ):
+        cols = ("study_id", "rel_path", "abs_path")
+        for study, rel_path, src in zip(*(table.column(c).to_pylist() for c in cols), strict=True):
+            if not ids.positive_int(study):
+                stats.reject("study_id", subject_id, study)
+                continue
             rel = f"CXR-DICOM/s{study}.txt"
-            self._place(root, rel, src, ("missing_report", str(subject_id), str(study), "", rel), stats)
+            error = ("missing_report", str(subject_id), str(study), "", rel)
+            self._place(root, rel, ("reports", rel_path, src), error, stats)
 
-    def _transcripts(self, root: Path, table: pa.Table | None, stats: PatientStats) -> None:
+    def _transcripts(self, root: Path, subject_id: int, table: pa.Table | None, stats: PatientStats) -> None:
         """transcript.json rebuilt from the lake: full text and the time-stamped phrases in order."""
         if table is None:
             return
         for dicom, rows in _split(table, "dicom_id"):
+            if not ids.eye_gaze_dicom(dicom):
+                stats.reject("dicom_id", subject_id, dicom)
+                continue
             phrases = rows.filter(pc.is_valid(rows.column("phrase_index")))
             doc = {
                 "full_text": rows.column("full_text")[0].as_py(),
@@ -159,11 +206,17 @@ class PatientWriter:
     ) -> None:
         if table is None:
             return
-        for dicom, name, src in zip(
-            *(table.column(c).to_pylist() for c in ("dicom_id", "file_name", "abs_path")), strict=True
-        ):
+        cols = ("dicom_id", "file_name", "rel_path", "abs_path")
+        for dicom, name, rel_path, src in zip(*(table.column(c).to_pylist() for c in cols), strict=True):
+            if not ids.eye_gaze_dicom(dicom):
+                stats.reject("dicom_id", subject_id, dicom)
+                continue
+            if not ids.file_name(name):
+                stats.reject("file_name", subject_id, name, dicom=dicom)
+                continue
             rel = f"EyeGaze/audio_segmentation_transcripts/{dicom}/{name}"
-            self._place(root, rel, src, ("missing_transcript_file", str(subject_id), "", dicom, rel), stats)
+            error = ("missing_transcript_file", str(subject_id), "", dicom, rel)
+            self._place(root, rel, ("eg_transcript_files", rel_path, src), error, stats)
 
     def _errors(self, root: Path, stats: PatientStats) -> None:
         import csv

@@ -38,6 +38,8 @@ EYE_GAZE_MASTER_PATIENT = "patient_id"  # the master sheet's subject column
 class Plan:
     streams: dict[str, str] = field(default_factory=dict)  # key -> SQL with a subject_id column
     files: list[FileSpec] = field(default_factory=list)  # CSV outputs of the streams
+    # stream key -> the inventory relation its files come from (their release root is checked per file)
+    inventories: dict[str, str] = field(default_factory=dict)
 
     def add(self, key: str, sql: str, spec: FileSpec | None = None) -> None:
         self.streams[key] = sql
@@ -92,16 +94,18 @@ def _cxr(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
         relation_columns(con, rel)
     plan.add(
         "images",
-        f"SELECT m.subject_id, m.study_id, m.dicom_id, f.abs_path FROM {meta} m "
+        f"SELECT m.subject_id, m.study_id, m.dicom_id, f.path AS rel_path, f.abs_path FROM {meta} m "
         f"JOIN {studies} s ON m.subject_id = s.subject_id AND m.study_id = s.study_id "
         f"LEFT JOIN {files} f ON f.dicom_id = m.dicom_id ORDER BY m.subject_id, m.study_id, m.dicom_id",
     )
     reports = layout.staging("cxr", "report_files")
     relation_columns(con, reports)
+    plan.inventories.update(images=files, reports=reports)
     plan.add(
         "reports",
-        f"SELECT s.subject_id, s.study_id, r.abs_path FROM {studies} s LEFT JOIN {reports} r "
-        f"ON r.subject_id = s.subject_id AND r.study_id = s.study_id ORDER BY s.subject_id, s.study_id",
+        f"SELECT s.subject_id, s.study_id, r.path AS rel_path, r.abs_path "
+        f"FROM {studies} s LEFT JOIN {reports} r ON r.subject_id = s.subject_id AND r.study_id = s.study_id "
+        "ORDER BY s.subject_id, s.study_id",
     )
 
 
@@ -210,10 +214,24 @@ def _eye_gaze(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
         f"WHERE o.subject_id IN (SELECT subject_id FROM _eye_subjects) "
         f"ORDER BY o.subject_id, t.dicom_id, p.phrase_index",
     )
+    plan.inventories["eg_transcript_files"] = tfiles
     plan.add(
         "eg_transcript_files",
-        f"SELECT o.subject_id, f.dicom_id, f.file_name, f.abs_path FROM {tfiles} f "
+        f"SELECT o.subject_id, f.dicom_id, f.file_name, f.path AS rel_path, f.abs_path FROM {tfiles} f "
         f"JOIN {owner} o ON o.dicom_id = f.dicom_id "
         f"WHERE o.subject_id IN (SELECT subject_id FROM _eye_subjects) AND f.file_name <> 'transcript.json' "
         f"ORDER BY o.subject_id, f.dicom_id, f.file_name",
     )
+
+
+def release_roots(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, str]:
+    """Stream key -> the release root of its inventory: the folder `abs_path` minus `path` names for most
+    rows (the converter writes `abs_path = root/path`). A row naming another root is refused when placed."""
+    roots: dict[str, str] = {}
+    for key, relation in plan.inventories.items():
+        row = con.execute(
+            f"SELECT abs_path[:length(abs_path) - length(path)] AS root FROM {relation} "
+            "WHERE suffix(abs_path, path) GROUP BY root ORDER BY count(*) DESC, root LIMIT 1"
+        ).fetchall()  # fetchall: a half-read result would block the connection (DuckDB 2)
+        roots[key] = row[0][0] if row else ""
+    return roots
