@@ -20,11 +20,11 @@ SPEC = {
     "admissions": (["hosp/admissions"], "hadm", None, None),
     "demographics": (["hosp/patients"], "subject", None, None),
     "transfers": (["hosp/transfers"], "hadm", None, "intime"),
-    "diagnoses_icd": (["hosp/diagnoses_icd"], "subject", None, None),
+    "diagnoses_icd": (["hosp/diagnoses_icd"], "subject", "hosp/d_icd_diagnoses", None),
     "drgcodes": (["hosp/drgcodes"], "hadm", None, None),
     "emar": (["hosp/emar"], "hadm", None, "charttime"),
     "emar_detail": (["hosp/emar_detail"], "subject", None, None),
-    "hcpcsevents": (["hosp/hcpcsevents"], "hadm", None, "chartdate"),
+    "hcpcsevents": (["hosp/hcpcsevents"], "hadm", "hosp/d_hcpcs", "chartdate"),
     "labevents": (["hosp/labevents"], "hadm", "hosp/d_labitems", "charttime"),
     "microbiologyevents": (["hosp/microbiologyevents"], "hadm", None, "charttime"),
     "poe": (["hosp/poe"], "hadm", None, "ordertime"),
@@ -32,11 +32,11 @@ SPEC = {
     "prescriptions": (["hosp/prescriptions"], "hadm", None, "starttime"),
     "procedures_icd": (["hosp/procedures_icd"], "hadm", "hosp/d_icd_procedures", "chartdate"),
     "services": (["hosp/services"], "hadm", None, "transfertime"),
-    "procedureevents": (["icu/procedureevents"], "stay", None, "starttime"),
-    "outputevents": (["icu/outputevents"], "stay", None, "charttime"),
+    "procedureevents": (["icu/procedureevents"], "stay", "icu/d_items", "starttime"),
+    "outputevents": (["icu/outputevents"], "stay", "icu/d_items", "charttime"),
     "inputevents": (["icu/inputevents"], "stay", "icu/d_items", "starttime"),
     "icustays": (["icu/icustays"], "stay", None, None),
-    "datetimeevents": (["icu/datetimeevents"], "stay", None, "charttime"),
+    "datetimeevents": (["icu/datetimeevents"], "stay", "icu/d_items", "charttime"),
     "chartevents": (["icu/chartevents"], "stay", "icu/d_items", "charttime"),
     "noteevents": (["note/discharge", "note/radiology"], "hadm", None, "charttime"),
     "dsnotes": (["note/discharge"], "stay_time", None, "charttime"),
@@ -52,6 +52,8 @@ class Lake:
     def table(self, name: str) -> pd.DataFrame:
         """A lake table without the converter's record-order column (not part of the published columns)."""
         df = pq.read_table(self.root / f"{name}.parquet").to_pandas()
+        if "row_index" in df.columns:  # release-file order, whatever order the Parquet rows are in
+            df = df.sort_values("row_index", kind="stable", ignore_index=True)
         return df.drop(columns=[c for c in df.columns if is_row_order(name.split("/")[0], c)])
 
     @cache  # noqa: B019
@@ -121,6 +123,11 @@ def _column(s: pd.Series) -> list:
     return [
         None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in s.astype(object)
     ]
+
+
+def ordered_rows(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """The rows over `columns`, in frame order, as comparable tuples."""
+    return list(zip(*(_column(df[c]) for c in columns), strict=True))
 
 
 def rows(df: pd.DataFrame, columns: list[str]) -> Counter:

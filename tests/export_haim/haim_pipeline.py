@@ -28,10 +28,13 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
         raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({proc.returncode}):\n{tail}")
 
 
-def build_release(root: Path, subjects: int = SUBJECTS, seed: int = SEED) -> Release:
+def build_release(
+    root: Path, subjects: int = SUBJECTS, seed: int = SEED, mimic_iv_version: str = "2.2"
+) -> Release:
     raw, lake, db = root / "raw", root / "lake", root / "warehouse.duckdb"
     py = sys.executable
-    _run([py, "-m", "synth", "--out", str(raw), "--subjects", str(subjects), "--seed", str(seed)])
+    _run([py, "-m", "synth", "--out", str(raw), "--subjects", str(subjects), "--seed", str(seed),
+          "--mimic-iv-version", mimic_iv_version])  # fmt: skip
     _run([py, "-m", "convert", str(raw), "--lake", str(lake)])
     env = dbt_env(lake, db)
     dbt = str(Path(py).with_name("dbt"))

@@ -96,6 +96,44 @@ def _select(keys: Keys, attr: Attribute, stay: Stay, bounds: tuple | None, icu: 
     return mask
 
 
+def hours_since(times: pd.Series, start: object) -> np.ndarray:
+    """Float hours from `start` to each time (seconds / 3600, unrounded, as the reference); NaT or no start
+    give NaN."""
+    if start is None or pd.isna(start):
+        return np.full(len(times), np.nan)
+    if not pd.api.types.is_datetime64_any_dtype(times):
+        times = pd.to_datetime(times)
+    return ((times - pd.Timestamp(start)).dt.total_seconds() / 3600).to_numpy(dtype="float64")
+
+
+def with_derived(frame: pd.DataFrame, attr: Attribute, stay: Stay, admittime: object) -> pd.DataFrame:
+    """The frame with the attribute's derived columns appended after the reference's columns, then the
+    project's own columns (attributes.tsv: derived, project)."""
+    if not attr.derived and not attr.project:
+        return frame
+    out = frame.copy(deep=False)  # new columns only: the subject's shared frame stays untouched
+    for name in attr.derived:
+        if name == "deltacharttime":
+            out[name] = hours_since(frame["charttime"], admittime)
+        elif attr.level == "stay_time":  # stay_id of notes linked to the sample's stay
+            out[name] = np.full(len(frame), stay.stay_id, dtype="int64")
+        else:
+            out[name] = np.full(len(frame), np.nan)
+    reference = [c for c in frame.columns if c not in attr.project]
+    return out[[*reference, *attr.derived, *(c for c in attr.project if c in frame.columns)]]
+
+
+def with_codes(core: pd.DataFrame, codes: Keys, stay: Stay) -> pd.DataFrame:
+    """core with the admission's columns of the codes relation that core lacks (HAIM's *_int demographic
+    codes) appended; -1 (the code of NULL) when the admission has no codes row."""
+    row = take_rows(codes.frame, codes.ids("hadm_id") == stay.hadm_id)
+    out = core.copy(deep=False)
+    for name in (c for c in codes.frame.columns if c not in core.columns):
+        value = int(row[name].iloc[0]) if len(row) and pd.notna(row[name].iloc[0]) else -1
+        out[name] = np.full(len(core), value, dtype="int64")
+    return out
+
+
 def _ns(value: object) -> np.datetime64 | None:
     return None if value is None or pd.isna(value) else np.datetime64(pd.Timestamp(value).as_unit("ns"))
 
@@ -146,6 +184,7 @@ class SubjectAssembler:
         icu_rows = take_rows(icu_keys.frame, icu_keys.ids("stay_id") == stay.stay_id)
         icu = (_ns(icu_rows["intime"].iloc[0]), _ns(icu_rows["outtime"].iloc[0])) if len(icu_rows) else None
         bounds = self._bounds(admission)
+        admittime = None if admission.empty else admission["admittime"].iloc[0]
         values: dict[str, Any] = {}
         errors: list[tuple[str, str]] = []
         if admission.empty:
@@ -162,13 +201,14 @@ class SubjectAssembler:
                 out = parts[0] if len(parts) == 1 else portable(pd.concat(parts, ignore_index=True))
                 if CXR in attr.relations:
                     out = out.drop(columns=[c for c in CXR_PRIVATE if c in out.columns])
-                values[attr.name] = out
+                values[attr.name] = with_derived(out, attr, stay, admittime)
             elif attr.kind == "empty":
-                values[attr.name] = self.empty[attr.relations[0]]
+                values[attr.name] = with_derived(self.empty[attr.relations[0]], attr, stay, admittime)
         for attr in self.attrs:
             if attr.kind == "core":
                 core = values["admissions"].merge(values["demographics"], how="left")
-                values[attr.name] = portable(core.merge(values["transfers"], how="left"))
+                core = portable(core.merge(values["transfers"], how="left"))
+                values[attr.name] = with_codes(core, keys[attr.relations[0]], stay)
             elif attr.kind == "images":
                 values[attr.name] = [decoded[p] for p in cxr_positions] if self.images else []
         errors += [image_errors[int(p)] for p in cxr_positions if int(p) in image_errors]

@@ -31,8 +31,10 @@ from export.haim.exporter import (
     read_samples,
 )
 from export.haim.queries import quote
+from export.haim.release_columns import converted_releases, expected_columns
 from export.haim.spec import CXR_PRIVATE, Attribute, attributes
 from export.progress import progress_bar
+from export.warehouse import relation_columns
 from haim_patient import ATTRIBUTES, IMAGE_SHAPE, KEY_FILE, read_key_ids, safe_load, sample_path
 
 CHECKED = "haim_verify_samples"
@@ -86,6 +88,24 @@ def expected_counts(con: duckdb.DuckDBPyConnection, manifest: dict) -> dict[str,
             for haim_id, n in con.sql(sql).fetchall():
                 counts[attr.name][haim_id] = counts[attr.name].get(haim_id, 0) + n
     return counts
+
+
+def expected_frame_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """attribute → columns a sample must have: SPEC's rule for the converted release, then the documented
+    project columns (core: the codes relation's columns core lacks; others: attributes.tsv `project`). Empty
+    when the lake manifest cannot tell the release."""
+    releases = converted_releases(con)
+    if "mimic-iv" not in releases:
+        return {}
+    defaults = {"mimic-iv-note": "mimic-iv-note-2.2", "mimic-cxr-jpg": "mimic-cxr-jpg-2.0.0"}
+    note, jpg = (releases.get(k, v) for k, v in defaults.items())
+    cols = expected_columns(releases["mimic-iv"], note, jpg)
+    for a in attributes():
+        if a.kind == "core":
+            cols[a.name] += [c for c in relation_columns(con, a.relations[0]) if c not in cols[a.name]]
+        if a.name in cols:
+            cols[a.name] += list(a.project)
+    return cols
 
 
 def _listed_files(root: Path) -> dict[int, Path]:
@@ -146,10 +166,11 @@ def verify_export(
     expected = expected_counts(con, manifest)
     cxr_ids = _cxr_order(con)
     image_errors = _read_errors(root)
+    columns = expected_frame_columns(con)
     res.listed_errors = len(image_errors)
     for row in progress_bar(list(present.itertuples(index=False)), desc="verify", unit="pickle"):
         res.checked += 1
-        problems += check_pickle(root, row, expected, cxr_ids, manifest, image_errors)
+        problems += check_pickle(root, row, expected, cxr_ids, manifest, image_errors, columns)
     return res
 
 
@@ -199,6 +220,7 @@ def check_pickle(
     cxr_ids: dict[int, list[str]],
     manifest: dict,
     image_errors: set[tuple[int, str]],
+    columns: dict[str, list[str]] | None = None,
 ) -> list[str]:
     haim_id, subject_id, hadm_id, stay_id = (int(x) for x in row)
     path = sample_path(root, haim_id)
@@ -223,9 +245,11 @@ def check_pickle(
             out.append(
                 f"{path}: {attr.name} has {len(value)} rows, the marts give {expected[attr.name][haim_id]}"
             )
+        if columns and attr.name in columns and list(value.columns) != columns[attr.name]:
+            out.append(f"{path}: {attr.name} columns differ from the reference's rule (see the README)")
         if attr.kind == "empty" and len(value):
             out.append(f"{path}: {attr.name} should be empty")
-        if value.columns.dtype != object or any(isinstance(t, pd.StringDtype) for t in value.dtypes):
+        if any(isinstance(t, pd.StringDtype) for t in value.dtypes):
             out.append(f"{path}: {attr.name} uses pandas str dtype (pandas 2.2 cannot load it)")
     icu = patient.icustays
     if len(icu) != 1 or (

@@ -13,7 +13,6 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import pickle
 import queue
 import shutil
 import tempfile
@@ -30,11 +29,12 @@ import pyarrow as pa
 from export.atomic import atomic_file, remove_stale_temps
 from export.haim.assemble import Stay, SubjectAssembler, Window
 from export.haim.frames import concat_frames, slice_frame, to_pandas
+from export.haim.portable_pickle import dump as dump_portable
 from export.haim.queries import SUBJECTS_VIEW, bind_range, columns_with_nulls, relation_sql
 from export.haim.spec import attributes, streamed_relations
 from export.stream import SubjectStream, merge_by_subject
 from export.warehouse import connect
-from haim_patient import KEY_FILE, sample_path
+from haim_patient import KEY_FILE, Patient_ICU, sample_path
 from private_fs import FILE_MODE
 
 log = logging.getLogger("export.haim")
@@ -47,8 +47,7 @@ ERRORS_FILE = "haim_errors.csv"
 CHECKSUMS_FILE = "haim_checksums.sha256"
 RECORDS_LOCK = ".haim_records.lock"  # serialises updates of the two files above across shards and runs
 ERROR_COLUMNS = ("haim_id", "subject_id", "hadm_id", "stay_id", "dicom_id", "problem")
-PICKLE_PROTOCOL = 5
-FORMAT = 1  # bump when the pickle content changes, so old exports are not mixed with new ones
+FORMAT = 2  # bump when the pickle content changes, so old exports are not mixed with new ones
 
 
 @dataclass(frozen=True)
@@ -307,17 +306,14 @@ def export_task(
     return totals
 
 
-def write_pickle(opts: Options, haim_id: int, patient: object) -> tuple[int, str]:
+def write_pickle(opts: Options, haim_id: int, patient: Patient_ICU) -> tuple[int, str]:
     """Write one sample; returns its size and the sha256 of the bytes renamed into place."""
     path = sample_path(opts.out, haim_id)
     with atomic_file(path, fsync=opts.fsync) as tmp:
         with open(tmp, "wb") as fh:
-            pickler = pickle.Pickler(fh, protocol=PICKLE_PROTOCOL)
-            # No memo: pickle otherwise writes a repeated object (a string, a dtype) as a back-reference, so
-            # the bytes would depend on which equal values happen to share an object, which varies with Arrow
-            # batch and chunk boundaries; a resumed or re-split export would then differ byte for byte.
-            pickler.fast = True
-            pickler.dump(patient)
+            # Public constructors only (loads with numpy 1.x/pandas 1.x too); equal values are written once
+            # whatever Python object holds them, so bytes do not depend on Arrow batch or chunk boundaries.
+            dump_portable(patient, fh)
             size = fh.tell()
         digest = file_sha256(tmp)
     return size, digest

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import duckdb
 
+from export.haim.release_columns import converted_releases, published_columns
 from export.haim.spec import Attribute
 from export.warehouse import relation_columns
 from releases.lake import ROW_ORDER
 
-SUBJECTS_VIEW = "haim_export_subjects"
-ROW_ORDER_COLUMN = ROW_ORDER[0]  # registered Arrow table of the subjects a worker handles
+SUBJECTS_VIEW = "haim_export_subjects"  # registered Arrow table of the subjects a worker handles
+ROW_ORDER_COLUMN = ROW_ORDER[0]  # the lake's record order in the release file (orders rows, not exported)
 
 
 def quote(name: str) -> str:
@@ -17,20 +18,26 @@ def quote(name: str) -> str:
 
 
 def _select_from(con: duckdb.DuckDBPyConnection, relation: str, attr: Attribute) -> tuple[str, list[str]]:
-    """`SELECT … FROM relation [LEFT JOIN dictionary]` and the relation's own columns."""
+    """`SELECT … FROM relation [LEFT JOIN dictionary]` under the release's header names, and the relation's
+    staging columns."""
+    releases = converted_releases(con)
     # The lake's record-order column is not a release column: it orders rows, it is not exported.
     cols = [c for c in relation_columns(con, relation) if c != ROW_ORDER_COLUMN]
     if "subject_id" not in cols:
         raise ValueError(f"relation {relation} has no subject_id column")
-    select = [f"t.{quote(c)}" for c in cols]
+    table = published_columns(releases, relation, cols)
+    select = [f"t.{quote(c)} AS {quote(p)}" for c, p in table]
     join = ""
     if attr.dictionary:
         dcols = [c for c in relation_columns(con, attr.dictionary) if c != ROW_ORDER_COLUMN]
-        keys = [c for c in dcols if c in cols]
+        dictionary = published_columns(releases, attr.dictionary, dcols)
+        names = {p: c for c, p in table}
+        keys = [(names[p], c) for c, p in dictionary if p in names]
         if not keys:
             raise ValueError(f"dictionary {attr.dictionary} shares no column with {relation}")
-        select += [f"d.{quote(c)}" for c in dcols if c not in cols]
-        on = " AND ".join(f"t.{quote(k)} = d.{quote(k)}" for k in keys)
+        select += [f"d.{quote(c)} AS {quote(p)}" for c, p in dictionary if p not in names]
+        # a pandas merge on every shared name: NULL keys match each other, rows multiply
+        on = " AND ".join(f"t.{quote(tc)} IS NOT DISTINCT FROM d.{quote(dc)}" for tc, dc in keys)
         join = f" LEFT JOIN {attr.dictionary} AS d ON {on}"
     return f"SELECT {', '.join(select)}\nFROM {relation} AS t{join}", cols
 
@@ -60,17 +67,22 @@ def bind_range(template: str, lo: int, hi: int) -> str:
 def relation_sql(con: duckdb.DuckDBPyConnection, relation: str, attr: Attribute) -> str:
     """Every row of `relation` for the registered subjects (the LO..HI range, bound per task with bind_range,
     lets Parquet row groups outside it be skipped), left-joined with the attribute's dictionary on the columns
-    they share, ordered by subject_id then the attribute's order (default: its time column, then every
-    column) so that the output does not depend on scan order."""
+    they share, ordered by subject_id then the attribute's order. The default order is the release file's
+    (the lake's row_index), then the dictionary's for rows a join multiplied: what the reference's stable
+    sort by its key columns leaves within one subject, admission or stay, and what HAIM's statistics read."""
     select, cols = _select_from(con, relation, attr)
-    order = list(attr.order) or ([attr.time] if attr.time in cols else []) + [
-        c for c in cols if c != attr.time
-    ]
-    order = [c for c in order if c != "subject_id"]
-    missing = [c for c in order if c not in cols]
+    all_cols = relation_columns(con, relation)
+    if attr.order:
+        order = [f"t.{quote(c)}" for c in attr.order if c != "subject_id"]
+        missing = [c for c in attr.order if c not in cols]
+    else:
+        order = [f"t.{ROW_ORDER_COLUMN}"]
+        missing = [] if ROW_ORDER_COLUMN in all_cols else [ROW_ORDER_COLUMN]
+        if attr.dictionary and ROW_ORDER_COLUMN in relation_columns(con, attr.dictionary):
+            order.append(f"d.{ROW_ORDER_COLUMN}")
     if missing:
         raise ValueError(f"relation {relation} lacks the order columns {missing}")
-    order_sql = ", ".join(["t.subject_id", *(f"t.{quote(c)}" for c in order)])
+    order_sql = ", ".join(["t.subject_id", *order])
     return (
         f"{select}\n"
         f"WHERE t.subject_id BETWEEN {LO} AND {HI}\n"

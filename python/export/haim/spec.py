@@ -24,6 +24,15 @@ class Attribute:
     level: str
     time: str
     order: tuple[str, ...]
+    derived: tuple[str, ...] = ()  # appended by the exporter, per sample
+    project: tuple[str, ...] = ()  # relation columns beyond the reference's, written last
+
+
+DERIVED = {"deltacharttime", "stay_id"}
+
+
+def _names(field: str) -> tuple[str, ...]:
+    return tuple(c for c in field.split(",") if c)
 
 
 @cache
@@ -38,7 +47,9 @@ def attributes() -> tuple[Attribute, ...]:
             r["dictionary"],
             r["level"],
             r["time"],
-            tuple(c for c in r["order"].split(",") if c),
+            _names(r["order"]),
+            _names(r["derived"]),
+            _names(r["project"]),
         )
         for r in rows
     )
@@ -48,6 +59,8 @@ def attributes() -> tuple[Attribute, ...]:
     for a in out:
         if a.kind not in KINDS or a.level not in LEVELS:
             raise ValueError(f"attributes.tsv, {a.name}: unknown kind {a.kind!r} or level {a.level!r}")
+        if not set(a.derived) <= DERIVED:
+            raise ValueError(f"attributes.tsv, {a.name}: unknown derived columns {a.derived}")
     return out
 
 
@@ -55,7 +68,7 @@ def streamed_relations() -> dict[str, Attribute]:
     """Each relation read once (the first attribute that names it defines its join and order)."""
     out: dict[str, Attribute] = {}
     for a in attributes():
-        if a.kind == "table":
+        if a.kind in ("table", "core"):
             for rel in a.relations:
                 out.setdefault(rel, a)
     return out
