@@ -3,7 +3,6 @@ hand-planted release (eye_fixture_lake) for the behaviour tests that run many ex
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import eye_fixture_lake as fixture_lake
 import pytest
+from eye_expect import export_args
 
 from dbt_env import dbt_env
 
@@ -51,17 +51,6 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> fixture_lake.Release:
 @pytest.fixture(scope="session")
 def mini(tmp_path_factory: pytest.TempPathFactory) -> fixture_lake.Release:
     return fixture_lake.build_release(tmp_path_factory.mktemp("eye_mini"))
-
-
-def export_args(db: Path, out: Path, **overrides) -> argparse.Namespace:
-    from export.mimic_eye.cli import add_arguments
-
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    args = parser.parse_args(["--db", str(db), "--out", str(out)])
-    for key, value in overrides.items():
-        setattr(args, key, value)
-    return args
 
 
 def _export(release: fixture_lake.Release, out: Path) -> Path:

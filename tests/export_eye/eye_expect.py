@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import math
 import re
@@ -89,3 +90,14 @@ def cohort(lake_dir: Path) -> set[int]:
     return set(lake(lake_dir, "reflacx", "metadata").subject_id) | set(
         lake(lake_dir, "eye_gaze", "master_sheet").patient_id
     )
+
+
+def export_args(db: Path, out: Path, **overrides) -> argparse.Namespace:
+    from export.mimic_eye.cli import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--db", str(db), "--out", str(out)])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import export_args
+from eye_expect import export_args
 from eye_fixture_lake import BOTH, EYE_SUBJECTS, REFLACX_ONLY
 
 from export.atomic import LOCK_NAME

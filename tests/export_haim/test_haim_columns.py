@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import haim_pipeline
 import pytest
-from conftest import GROUP, run_haim, shared_dir
+from haim_pipeline import GROUP, run_haim, shared_dir
 
 from export.haim.release_columns import expected_columns, reference_columns
 from export.haim.spec import attributes

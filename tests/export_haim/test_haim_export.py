@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import GROUP, run_haim
 from haim_expect import SPEC, Lake, ordered_rows, rows
+from haim_pipeline import GROUP, run_haim
 
 from export.atomic import ExportLock, ExportLockedError
 from export.cli import main as export_main

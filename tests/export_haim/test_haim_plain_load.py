@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GROUP
+from haim_pipeline import GROUP
 
 from haim_patient import ATTRIBUTES, load_patient, read_key_ids
 

@@ -27,7 +27,7 @@ _spec = importlib.util.spec_from_file_location("export_haim_conftest", HAIM_TEST
 assert _spec and _spec.loader
 _haim = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_haim)
-GROUP = _haim.GROUP
+GROUP = _haim.haim_pipeline.GROUP
 release = _haim.release
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import GROUP, LABELS, REPO, plant_mart
+from embeddings_conftest_link import GROUP, LABELS, REPO, plant_mart
 
 from export.cli import main as export_main
 from export.haim_embeddings.layout import MART, ordered_query
