@@ -39,7 +39,10 @@ export: venv
 demo: synth convert dbt export
 
 # mimic-code's DuckDB concepts, unchanged, into the warehouse's mimiciv_derived schema (after `make dbt`).
-# MIMIC_CONCEPTS_ARGS passes options, e.g. '--copy-to build/concepts' or '--engine cli'.
+# MIMIC_CONCEPTS_ARGS passes options, e.g. '--copy-to build/concepts'. The DuckDB 1.5 CLI (the duckdb-cli dev
+# dependency) runs them by default: it is the engine mimic-code's own build uses, so the rounding of
+# norepinephrine_equivalent_dose matches it; DuckDB 2.0 rounds a few of those rows differently.
+MIMIC_CONCEPTS_ARGS ?= $(if $(wildcard $(BIN)/duckdb),--engine cli --duckdb-cli $(BIN)/duckdb,)
 mimic-code: venv
 	@test -n "$(MIMIC_CODE)" || { echo "usage: make mimic-code MIMIC_CODE=/path/to/mimic-code" >&2; exit 2; }
 	$(BIN)/python -m mimic_concepts --mimic-code "$(MIMIC_CODE)" --warehouse "$(MIMIC_DUCKDB_PATH)" \

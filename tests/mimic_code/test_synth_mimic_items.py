@@ -3,6 +3,7 @@ them for every ICU stay with plausible values (the items mimic-code's concepts r
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -72,14 +73,32 @@ def test_haim_items_have_real_itemids_and_labels(mimic_raw: Path) -> None:
     assert _q(con, f"select count(*) - count(distinct itemid) from {d_items}") == [(0,)]
 
 
+def _haim_planted_subjects(mimic_raw: Path, con: duckdb.DuckDBPyConnection) -> str:
+    """SQL list of the subjects carrying the planted HAIM series cases (a stay without events, items with only
+    NULL values...): they lack items on purpose."""
+    truth = json.loads((mimic_raw.parents[3] / "ground_truth.json").read_text())
+    ids = {int(i) for case, values in truth["cases"].items() if case.startswith("haim_") for i in values
+           if str(i).isdigit()}  # fmt: skip
+    assert ids, "the synthetic release plants the HAIM series cases"
+    id_list = ", ".join(map(str, sorted(ids)))
+    stays = f"'{mimic_raw}/icu/icustays.csv.gz'"
+    rows = _q(
+        con,
+        f"select distinct subject_id from {stays} where stay_id in ({id_list}) or subject_id in ({id_list})",
+    )
+    return ", ".join(str(r[0]) for r in rows)
+
+
 def test_every_stay_charts_the_haim_items(mimic_raw: Path) -> None:
     con = duckdb.connect()
+    planted = _haim_planted_subjects(mimic_raw, con)
     ce, stays = f"'{mimic_raw}/icu/chartevents.csv.gz'", f"'{mimic_raw}/icu/icustays.csv.gz'"
     ids = ", ".join(map(str, CHART))
     missing = _q(
         con,
         f"select s.stay_id, i.itemid from {stays} as s cross join (select unnest([{ids}]) as itemid) as i "
-        f"anti join {ce} as c on c.stay_id = s.stay_id and c.itemid = i.itemid",
+        f"anti join {ce} as c on c.stay_id = s.stay_id and c.itemid = i.itemid "
+        f"where s.subject_id not in ({planted})",
     )
     assert missing == []
     le, d_lab = f"'{mimic_raw}/hosp/labevents.csv.gz'", f"'{mimic_raw}/hosp/d_labitems.csv.gz'"
@@ -89,12 +108,16 @@ def test_every_stay_charts_the_haim_items(mimic_raw: Path) -> None:
         con,
         f"select a.hadm_id, l.label from {adm} as a cross join (select unnest([{labels}]) as label) as l "
         f"anti join (select e.hadm_id, d.label from {le} as e join {d_lab} as d using (itemid)) as x "
-        "on x.hadm_id = a.hadm_id and x.label = l.label",
+        f"on x.hadm_id = a.hadm_id and x.label = l.label where a.subject_id not in ({planted})",
     )
     assert missing_labs == []
     hr = _q(con, f"select quantile_cont(valuenum, 0.5) from {ce} where itemid = 220045")[0][0]
     assert 60 < hr < 110
-    gcs = _q(con, f"select distinct value, valuenum from {ce} where itemid = 223900 order by valuenum")
+    gcs = _q(
+        con,
+        f"select distinct value, valuenum from {ce} where itemid = 223900 and subject_id not in ({planted}) "
+        "order by valuenum",
+    )
     assert ("No Response-ETT", 1.0) in gcs and ("Oriented", 5.0) in gcs
     assert all(isinstance(v, str) and not v[0].isdigit() for v, _ in gcs)
     devices = {r[0] for r in _q(con, f"select distinct value from {ce} where itemid = 226732")}
