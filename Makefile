@@ -9,7 +9,6 @@ SEED ?= 42
 
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
-export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export MIMIC_LAKE ?= $(BUILD)/lake
 export MIMIC_DUCKDB_PATH ?= $(BUILD)/warehouse.duckdb
 

@@ -33,7 +33,8 @@ _REFLACX_BASE = 8  # id, split, eye_tracking_data_discarded, image, dicom_id, su
 _KIND_OF_TYPE = {"INTEGER": "certainty", "BOOLEAN": "boolean", "VARCHAR": "text"}
 
 
-# The lake root as the sources yml renders it: --vars lake_root wins over the MIMIC_LAKE environment variable
+# The lake root as the sources yml renders it: --vars lake_root wins over the MIMIC_LAKE environment variable;
+# the relative default is resolved against the project directory by macros/check_lake_root.sql (lake_location)
 # (dbt does not render Jinja in dbt_project.yml vars, so the default cannot live there).
 _LAKE_ROOT = "var('lake_root', env_var('MIMIC_LAKE', 'build/lake'))"
 
