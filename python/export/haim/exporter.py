@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from export import relations
 from export.atomic import atomic_file, remove_stale_temps
 from export.haim.assemble import Stay, SubjectAssembler, Window
 from export.haim.frames import concat_frames, slice_frame, to_pandas
@@ -36,7 +37,7 @@ from haim_patient import KEY_FILE, sample_path
 
 log = logging.getLogger("export.haim")
 
-COHORTS = {"default": "marts.haim_samples", "reference": "marts.haim_samples_reference"}
+COHORTS = relations.HAIM_COHORTS
 MANIFEST = "haim_export.json"
 ERROR_COLUMNS = ("haim_id", "subject_id", "hadm_id", "stay_id", "dicom_id", "problem")
 PICKLE_PROTOCOL = 5
