@@ -68,7 +68,7 @@ def _gigabytes(text: str) -> float:
     """`6`, `6GB`, `500MB` -> gigabytes (a bare number is GB, as the old --memory-limit-gb took)."""
     units = {"TB": 1024.0, "GB": 1.0, "MB": 1 / 1024, "KB": 1 / 1024**2}
     t = text.strip().upper().removesuffix("IB").removesuffix("B")
-    scale = units.get(t[-1:] + "B", None) if t[-1:].isalpha() else 1.0
+    scale = units.get(t[-1:] + "B") if t[-1:].isalpha() else 1.0
     try:
         value = float(t[:-1] if t[-1:].isalpha() else t)
     except ValueError:
