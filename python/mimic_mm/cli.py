@@ -30,7 +30,7 @@ def run_dbt(argv: list[str]) -> int:
     package, so every path dbt would write there defaults to the current directory instead: the lake
     (MIMIC_LAKE=./build/lake), the warehouse (./build/warehouse.duckdb, the profile's relative default),
     target/ and logs/. Environment variables and explicit flags still win."""
-    from dbt.cli.main import cli
+    from dbt.cli.main import dbtRunner
 
     project = dbt_project_dir()
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -40,14 +40,11 @@ def run_dbt(argv: list[str]) -> int:
         os.environ.setdefault("MIMIC_LAKE", str(Path.cwd().resolve() / "build" / "lake"))
         os.environ.setdefault("DBT_TARGET_PATH", str(Path.cwd().resolve() / "target"))
         os.environ.setdefault("DBT_LOG_PATH", str(Path.cwd().resolve() / "logs"))
-    try:
-        cli.main(args=argv, prog_name="mimic-mm dbt", standalone_mode=False)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    except Exception as exc:  # dbt's click errors: print like the dbt command would
-        print(f"mimic-mm dbt: {exc}", file=sys.stderr)
+    result = dbtRunner().invoke(argv)
+    if result.exception is not None:
+        print(f"mimic-mm dbt: {result.exception}", file=sys.stderr)
         return 2
-    return 0
+    return 0 if result.success else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,6 +77,43 @@ def sources_yml(module: str, tables: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def published_keys() -> list[dict[str, str]]:
+    """MIMIC-IV's published primary and foreign keys (keys.tsv, from mimic-code's constraint.sql)."""
+    text = resources.files("releases").joinpath("keys.tsv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def _key_tests(src: str, table: str) -> tuple[list[str], dict[str, list[str]]]:
+    """(model-level test lines, column -> test lines) of a staging model from the published keys."""
+    model_tests: list[str] = []
+    column_tests: dict[str, list[str]] = {}
+    for key in published_keys():
+        if (key["schema"], key["table"]) != (src, table):
+            continue
+        cols = key["columns"].split(",")
+        if key["kind"] == "primary_key" and len(cols) == 1:
+            unique = "unique" + (
+                f": {{config: {{severity: {key['severity']}}}}}" if key.get("severity") else ""
+            )
+            column_tests.setdefault(cols[0], []).extend([f"          - {unique}", "          - not_null"])
+        elif key["kind"] == "primary_key":
+            model_tests += [
+                "      - unique_combination_of_columns:",
+                f"          arguments: {{combination: [{', '.join(cols)}]}}",
+            ]
+            if key.get("severity"):
+                model_tests.append(f"          config: {{severity: {key['severity']}}}")
+            for col in cols:
+                column_tests.setdefault(col, []).append("          - not_null")
+        else:
+            ref = f"stg_{key['ref_schema']}__{key['ref_table']}"
+            column_tests.setdefault(cols[0], []).append(
+                f"          - relationships: {{arguments: {{to: ref('{ref}'), field: {key['ref_columns']}}}}}"
+            )
+    return model_tests, column_tests
+
+
 def models_yml(module: str, tables: list[str]) -> str:
     src = SOURCE_OF_MODULE[module]
     lines = [
@@ -86,17 +123,22 @@ def models_yml(module: str, tables: list[str]) -> str:
         "models:",
     ]
     for table in tables:
+        model_tests, column_tests = _key_tests(src, table)
         lines += [
             f"  - name: stg_{src}__{table}",
             f"    description: {_q(f'Source `{src}.{table}`, 1:1: columns renamed to snake case and cast.')}",
-            "    columns:",
         ]
+        if model_tests:
+            lines += ["    data_tests:  # the published primary key", *model_tests]
+        lines.append("    columns:")
         for col, type_, desc in table_columns(module, table):
             lines += [
                 f"      - name: {snake(col)}",
                 f"        description: {_q(desc + f' Type {type_}.')}",
                 f"        data_type: {type_.lower()}",
             ]
+            if snake(col) in column_tests:
+                lines += ["        data_tests:", *column_tests[snake(col)]]
     return "\n".join(lines) + "\n"
 
 
