@@ -9,9 +9,12 @@ SEED ?= 42
 
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
-export DBT_PROFILES_DIR := $(CURDIR)/profiles
-export MIMIC_LAKE ?= $(BUILD)/lake
-export MIMIC_DUCKDB_PATH ?= $(BUILD)/warehouse.duckdb
+# dbt needs no environment: profiles.yml is in the project root and the lake defaults to build/lake. These
+# are overrides only, passed through when set.
+LAKE := $(or $(MIMIC_LAKE),$(BUILD)/lake)
+# One synthetic release per SUBJECTS/SEED, so `make demo SUBJECTS=…` after another demo needs no --force.
+RAW := $(BUILD)/raw/$(SUBJECTS)-$(SEED)
+DEMO_ARGS := subjects=$(SUBJECTS) seed=$(SEED)
 
 .PHONY: venv demo synth convert dbt export test lint format clean mimic-code
 
@@ -24,17 +27,24 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 synth: venv
-	$(BIN)/python -m synth --out $(BUILD)/raw --subjects $(SUBJECTS) --seed $(SEED)
+	@if [ -f $(RAW)/ground_truth.json ]; then echo "synth: $(RAW) already generated"; else \
+		rm -rf $(RAW) && $(BIN)/python -m synth --out $(RAW) --subjects $(SUBJECTS) --seed $(SEED); fi
 
+# convert rewrites only the lake tables whose source files changed, dbt rebuilds the warehouse.
 convert: venv
-	$(BIN)/python -m convert $(BUILD)/raw --lake $(MIMIC_LAKE)
+	$(BIN)/python -m convert $(RAW) --lake $(LAKE)
 
 dbt: venv
 	# dbt cannot set file modes itself: keep the credentialed warehouse owner-only.
 	umask 077 && $(BIN)/dbt build
 
+# An export of another synthetic release is removed first (exports refuse another sample list on purpose).
 export: venv
+	@if [ -f $(BUILD)/export/.demo-args ] && [ "$$(cat $(BUILD)/export/.demo-args)" != "$(DEMO_ARGS)" ]; then \
+		echo "export: build/export holds another release ($$(cat $(BUILD)/export/.demo-args)), rebuilding"; \
+		rm -rf $(BUILD)/export; fi
 	$(BIN)/python -m export --out $(BUILD)/export
+	echo "$(DEMO_ARGS)" > $(BUILD)/export/.demo-args
 
 demo: synth convert dbt export
 
@@ -62,5 +72,6 @@ format: venv
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
+# Everything the demo, dbt and the tests wrote (the virtualenv stays: `rm -rf .venv` removes it).
 clean:
-	rm -rf build target logs
+	rm -rf build target logs .pytest_cache .ruff_cache .mypy_cache

@@ -9,7 +9,7 @@ select
     cast({{ adapter.quote(column.name) }} as {{ column.data_type }}) as {{ column.meta.staging_name }}
 {%- if not loop.last %},{% endif %}
         {%- endfor %}
-from {{ relation }}
+from {{ lake_location(relation) }}
     {%- else %}
 select * from {{ relation }}
 {%- endif -%}

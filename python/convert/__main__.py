@@ -53,10 +53,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="convert only these lake tables, e.g. hosp/admissions icu/chartevents (others are left as is)",
     )
     p.add_argument(
-        "--memory-limit-gb",
-        type=float,
+        "--memory-limit",
+        "--memory-limit-gb",  # the old spelling, kept working; `export` says --memory-limit too
+        dest="memory_limit_gb",
+        type=_gigabytes,
         default=6.0,
-        help="total DuckDB memory limit, shared between the workers (default 6)",
+        help="total DuckDB memory limit, shared between the workers, e.g. 6GB or 500MB (default 6GB)",
     )
     p.add_argument(
         "--allow-missing",
@@ -76,6 +78,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="show the Python traceback of an unexpected error (default: one line)",
     )
     return p.parse_args(argv)
+
+
+def _gigabytes(text: str) -> float:
+    """`6`, `6GB`, `500MB` -> gigabytes (a bare number is GB, as the old --memory-limit-gb took)."""
+    units = {"TB": 1024.0, "GB": 1.0, "MB": 1 / 1024, "KB": 1 / 1024**2}
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    scale = units.get(t[-1:] + "B") if t[-1:].isalpha() else 1.0
+    try:
+        value = float(t[:-1] if t[-1:].isalpha() else t)
+    except ValueError:
+        value = -1.0
+    if scale is None or value <= 0:
+        raise argparse.ArgumentTypeError(f"not a memory size: {text!r} (e.g. 6GB, 500MB)")
+    return value * scale
 
 
 def _human(n: float) -> str:

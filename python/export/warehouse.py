@@ -11,7 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-LINEAGE = "marts.lake_lineage"
+from export import relations
+
+LINEAGE = relations.LAKE_LINEAGE
 LAKE_MANIFEST = "_manifest.json"
 
 

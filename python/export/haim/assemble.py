@@ -9,15 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from export import relations
 from export.haim.frames import portable, take_rows
 from export.haim.images import load_image
 from export.haim.spec import CXR_PRIVATE, Attribute, attributes
 from haim_patient import Patient_ICU
 
 # The relations a stay's own rows come from (its admission and ICU stay) and the CXR mart.
-ADMISSIONS = "staging.stg_mimiciv_hosp__admissions"
-ICUSTAYS = "staging.stg_mimiciv_icu__icustays"
-CXR = "marts.haim_cxr"
+ADMISSIONS, ICUSTAYS, CXR = relations.ADMISSIONS, relations.ICUSTAYS, relations.HAIM_CXR
 
 
 @dataclass(frozen=True)

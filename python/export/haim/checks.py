@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from export import relations
 from export.haim.exporter import (
     CHECKSUMS_FILE,
     COHORTS,
@@ -81,8 +82,8 @@ def expected_counts(con: duckdb.DuckDBPyConnection, manifest: dict) -> dict[str,
             sql = f"""
                 SELECT s.haim_id, count(t.subject_id)
                 FROM {CHECKED} AS s
-                LEFT JOIN staging.stg_mimiciv_hosp__admissions AS a ON a.hadm_id = s.hadm_id
-                LEFT JOIN staging.stg_mimiciv_icu__icustays AS i ON i.stay_id = s.stay_id
+                LEFT JOIN {relations.ADMISSIONS} AS a ON a.hadm_id = s.hadm_id
+                LEFT JOIN {relations.ICUSTAYS} AS i ON i.stay_id = s.stay_id
                 LEFT JOIN {rel} AS t ON {" AND ".join(cond)}{_window_sql(attr, manifest)}
                 GROUP BY s.haim_id"""
             for haim_id, n in con.sql(sql).fetchall():
@@ -208,7 +209,7 @@ def _cxr_order(con: duckdb.DuckDBPyConnection) -> dict[int, list[str]]:
     """subject → dicom_ids of the cxr mart in export order (cxrtime, dicom_id)."""
     sql = (
         "SELECT c.subject_id, list(c.dicom_id ORDER BY c.cxrtime NULLS LAST, c.dicom_id) "
-        f"FROM marts.haim_cxr c WHERE c.subject_id IN (SELECT subject_id FROM {CHECKED}) GROUP BY 1"
+        f"FROM {relations.HAIM_CXR} c WHERE c.subject_id IN (SELECT subject_id FROM {CHECKED}) GROUP BY 1"
     )
     return {sid: ids for sid, ids in con.sql(sql).fetchall()}
 

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from export import relations
 from export.atomic import atomic_file, remove_stale_temps
 from export.haim.assemble import Stay, SubjectAssembler, Window
 from export.haim.frames import concat_frames, slice_frame, to_pandas
@@ -39,7 +40,7 @@ from private_fs import FILE_MODE
 
 log = logging.getLogger("export.haim")
 
-COHORTS = {"default": "marts.haim_samples", "reference": "marts.haim_samples_reference"}
+COHORTS = relations.HAIM_COHORTS
 MANIFEST = "haim_export.json"
 ERRORS_FILE = "haim_errors.csv"
 # `sha256sum -c` format, one line per pickle written, sorted by path: written as each task finishes, checked

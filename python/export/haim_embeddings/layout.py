@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MART = "marts.haim_embeddings"
+from export import relations
+
+MART = relations.HAIM_EMBEDDINGS
 FORMATS = ("csv", "parquet")
 STEM = "haim_embeddings"
 # HAIM's file has none of these; its scripts pick columns by name or prefix, so trailing extras are harmless.

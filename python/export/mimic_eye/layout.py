@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from export import relations
 from releases import REFLACX_TARGETS, SOURCE_OF_MODULE, lake_columns, lake_tables, release_tables
 
 # Patient subfolder of each MIMIC-IV module written table by table.
@@ -26,7 +27,7 @@ EYE_GAZE_RELEASE = "egd-cxr-1.0.0"
 
 
 def staging(module: str, table: str) -> str:
-    return f"staging.stg_{SOURCE_OF_MODULE[module]}__{table}"
+    return relations.staging(SOURCE_OF_MODULE[module], table)
 
 
 def published(module: str, table: str) -> tuple[str, ...]:

@@ -13,16 +13,10 @@ import duckdb
 from export.mimic_eye import layout
 from export.mimic_eye.layout import FileSpec
 from export.mimic_eye.sql import ContractError, quote, relation_columns, resolve, select_list, subject_query
+from export.relations import MIMIC_EYE_MARTS
 from releases import release_tables
 
-MARTS = {
-    "cxr_meta": "marts.cxr_meta",
-    "patients": "marts.mimic_eye_patients",
-    "master_sheet": "marts.eye_gaze_master_sheet",
-    "fixations": "marts.eye_gaze_fixations",
-    "raw_gaze": "marts.eye_gaze_raw",
-    "labels_wide": "marts.reflacx_labels_wide",
-}
+MARTS = MIMIC_EYE_MARTS
 # REFLACX per-case tables (lake tables keyed by `id`) and the column keeping the file's row order.
 REFLACX_CASE_TABLES = {
     "anomaly_location_ellipses": "ellipse_index",

@@ -1,0 +1,1 @@
+"""`mimic-mm`: one command for every step of the pipeline (synth, convert, dbt, export)."""
