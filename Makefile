@@ -12,6 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # dbt needs no environment: profiles.yml is in the project root and the lake defaults to build/lake. These
 # are overrides only, passed through when set.
 LAKE := $(or $(MIMIC_LAKE),$(BUILD)/lake)
+WAREHOUSE := $(or $(MIMIC_DUCKDB_PATH),$(BUILD)/warehouse.duckdb)
 # One synthetic release per SUBJECTS/SEED, so `make demo SUBJECTS=…` after another demo needs no --force.
 RAW := $(BUILD)/raw/$(SUBJECTS)-$(SEED)
 DEMO_ARGS := subjects=$(SUBJECTS) seed=$(SEED)
@@ -55,7 +56,7 @@ demo: synth convert dbt export
 MIMIC_CONCEPTS_ARGS ?= $(if $(wildcard $(BIN)/duckdb),--engine cli --duckdb-cli $(BIN)/duckdb,)
 mimic-code: venv
 	@test -n "$(MIMIC_CODE)" || { echo "usage: make mimic-code MIMIC_CODE=/path/to/mimic-code" >&2; exit 2; }
-	$(BIN)/python -m mimic_concepts --mimic-code "$(MIMIC_CODE)" --warehouse "$(MIMIC_DUCKDB_PATH)" \
+	$(BIN)/python -m mimic_concepts --mimic-code "$(MIMIC_CODE)" --warehouse "$(WAREHOUSE)" \
 		$(MIMIC_CONCEPTS_ARGS)
 
 lint: venv
