@@ -1,11 +1,6 @@
-{#- The lake root the staging views read: dbt var lake_root, else env MIMIC_LAKE. -#}
-{% macro lake_root() -%}
-    {{ return(var('lake_root', env_var('MIMIC_LAKE', 'build/lake'))) }}
-{%- endmacro %}
-
-{#- The lake manifest `<lake_root>/_manifest.json` as one row: its sha256 (of the file's bytes) and the lake's
-    `updated_at` (the file's mtime when the manifest has none). The last character of the name is written as a
-    glob class so a lake without a manifest gives no row instead of failing the build. -#}
+{#- The lake manifest `<lake_root()>/_manifest.json` (lake_root is in macros/check_lake_root.sql) as one row:
+    its sha256 (of the file's bytes) and the lake's `updated_at` (the file's mtime when the manifest has none).
+    The last character of the name is written as a glob class so a lake without a manifest gives no row instead of failing the build. -#}
 {% macro lake_manifest() -%}
     select
         sha256(content) as manifest_sha256,
