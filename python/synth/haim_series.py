@@ -101,6 +101,9 @@ def _itemids(dictionary: Columns, event: PlantedEvent) -> list[int]:
     return found
 
 
+PLANTED_ORDERID = 2_000_000_000
+
+
 def _insert_planted(
     table: str, tbl: pa.Table, names: list[str], events: list[PlantedEvent], dictionary: Columns
 ) -> pa.Table:
@@ -118,6 +121,10 @@ def _insert_planted(
             fields["stay_id"] = e.stay_id
         if "labevent_id" in names:
             fields["labevent_id"] = next_id + k
+        if "orderid" in names:
+            # orderid is procedureevents' published primary key: planted rows take ids no generated row has
+            # (the generator's counter starts at 100,000 and counts rows).
+            fields["orderid"] = fields["linkorderid"] = PLANTED_ORDERID + k
         for col in _TIME_COLUMNS[table]:
             fields[col] = e.time
         if "storetime" in names:
