@@ -84,6 +84,8 @@ def _connect(opts: Options) -> duckdb.DuckDBPyConnection:
             "memory_limit": f"{memory:.2f}GB",
             "preserve_insertion_order": True,
             "enable_external_access": True,
+            # An interrupted COPY deadlocks in DuckDB 2.0's asynchronous file writer; write synchronously.
+            "async_threads": 0,
             # Spilled blocks hold raw rows: keep them in the owner-only lake, not in the working directory.
             "temp_directory": str(_spill_dir(opts.lake)),
         }

@@ -36,7 +36,9 @@ def connect(
         raise WarehouseError(
             f"warehouse {path} does not exist: run `dbt build` first or pass --db / set MIMIC_DUCKDB_PATH"
         )
-    config: dict[str, str | bool | int | float | list[str]] = {}
+    # DuckDB 2.0 deadlocks when a COPY is interrupted while its asynchronous writer holds buffered blocks
+    # (AsyncFileWriter::AbortWrite waits on tasks no thread runs); synchronous writes stop cleanly on Ctrl-C.
+    config: dict[str, str | bool | int | float | list[str]] = {"async_threads": 0}
     if threads:
         config["threads"] = threads
     if memory_limit:

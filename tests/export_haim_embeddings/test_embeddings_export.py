@@ -218,25 +218,34 @@ def test_rewrite_replaces_the_file_and_leaves_no_spill(planted_db: Path, tmp_pat
 
 
 def test_interrupted_export_leaves_the_previous_file(tmp_path: Path) -> None:
-    """SIGINT while the COPY runs: exit 130, the old file untouched, no temporary file."""
+    """SIGINT at several moments of the COPY (sorting, writing, finishing): every run ends within seconds,
+    either interrupted (exit 130, the old file untouched) or complete; never a temporary file left."""
     db = tmp_path / "big.duckdb"
-    plant_mart(db, rows=8000)  # ~45 MB of CSV: the COPY takes seconds, so the signal lands inside it
+    plant_mart(db, rows=8000)  # ~45 MB of CSV: the COPY takes seconds, so the signals land inside it
     out = tmp_path / "out"
     out.mkdir(mode=0o700)
-    (out / "haim_embeddings.csv").write_text("previous export\n")
     cmd = [sys.executable, "-m", "export", "-v", "haim-embeddings", "--db", str(db), "--out", str(out),
            "--workers", "1"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    for line in proc.stderr:  # the COPY starts right after this log line
-        if "columns →" in line:
-            break
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert (out / "haim_embeddings.csv").read_text() == "previous export\n"
-    assert sorted(p.name for p in out.iterdir()) == [".export.lock", "haim_embeddings.csv"]
+    codes = []
+    for delay in (0.0, 0.3, 0.8, 1.5, 2.5):
+        (out / "haim_embeddings.csv").write_text("previous export\n")
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the COPY starts right after this log line
+            if "columns →" in line:
+                break
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        codes.append(proc.returncode)
+        assert proc.returncode in (0, 130), err
+        text = (out / "haim_embeddings.csv").read_text()
+        if proc.returncode == 130:
+            assert text == "previous export\n"
+        else:
+            assert text.startswith("haim_id,") and text.count("\n") == 8001
+        assert sorted(p.name for p in out.iterdir()) == [".export.lock", "haim_embeddings.csv"]
+    assert codes[0] == 130, codes  # a signal at the start of the COPY always interrupts it
 
 
 def test_verify_finds_the_folder_under_an_export_root(csv_out: Path, mart_db: Path, tmp_path: Path) -> None:

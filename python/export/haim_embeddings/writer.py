@@ -1,6 +1,6 @@
 """Write the mart to OUT/haim_embeddings.{csv,parquet}: one ordered DuckDB COPY into a temporary name, then
 a rename. DuckDB streams the sorted rows to the file itself (spilling past --memory-limit), so the exporter
-never holds the table; a thread polls DuckDB's query progress for the progress bar."""
+never holds the table; a daemon thread polls DuckDB's query progress for the progress bar."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import duckdb
 
@@ -43,39 +47,58 @@ class Written:
     seconds: float
 
 
-def copy_with_progress(con: duckdb.DuckDBPyConnection, sql: str, desc: str, total_rows: int) -> None:
-    """Run `sql` (a COPY) in a thread while a bar follows `con.query_progress()`; Ctrl-C interrupts DuckDB."""
-    failure: list[BaseException] = []
-    done = threading.Event()  # waited on instead of Thread.join, which Ctrl-C can corrupt on Python < 3.13
+@contextmanager
+def sigint_recorded() -> Iterator[threading.Event]:
+    """While inside, Ctrl-C still raises KeyboardInterrupt and is also recorded: DuckDB turns the
+    KeyboardInterrupt it meets mid-query into a plain "Query interrupted" error, which the caller maps
+    back."""
+    seen = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield seen
+        return
 
-    def work() -> None:
-        try:
-            con.execute(sql)
-        except BaseException as exc:  # re-raised in the caller's thread
-            failure.append(exc)
-        finally:
-            done.set()
+    def handler(signum: int, frame: FrameType | None) -> None:
+        seen.set()
+        raise KeyboardInterrupt
 
-    worker = threading.Thread(target=work, name="haim-embeddings-copy", daemon=True)
-    bar = progress_bar(total=total_rows, desc=desc, unit="row")
-    worker.start()
+    previous = signal.signal(signal.SIGINT, handler)
     try:
-        while not done.wait(0.25):
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def copy_with_progress(con: duckdb.DuckDBPyConnection, sql: str, desc: str, total_rows: int) -> None:
+    """Run `sql` (a COPY) in this thread while a daemon thread moves a bar along `con.query_progress()`.
+
+    The query runs in the main thread because that is where DuckDB watches for Ctrl-C and stops the query at
+    once; a worker thread would leave the signal to a main thread that can only ask DuckDB to stop."""
+    bar = progress_bar(total=total_rows, desc=desc, unit="row")
+    stop = threading.Event()
+
+    def follow() -> None:
+        while not stop.wait(0.25):
             percent = con.query_progress()
             if percent > 0:
                 bar.update(max(0, int(total_rows * min(percent, 100.0) / 100) - bar.n))
-    except BaseException:
-        con.interrupt()
-        while not done.wait(1):  # the COPY stops at its next check; the connection is closed after it
-            con.interrupt()
-        raise
-    finally:
-        if not failure and done.is_set():
-            bar.update(total_rows - bar.n)
-        bar.close()
-    worker.join()
-    if failure:
-        raise failure[0]
+
+    follower = threading.Thread(target=follow, name="haim-embeddings-progress", daemon=True)
+    finished = False
+    with sigint_recorded() as interrupted:
+        follower.start()
+        try:
+            con.execute(sql)
+            finished = True
+        except (RuntimeError, duckdb.InterruptException) as exc:
+            if interrupted.is_set():
+                raise KeyboardInterrupt from exc
+            raise
+        finally:
+            stop.set()
+            follower.join()
+            if finished:
+                bar.update(total_rows - bar.n)
+            bar.close()
 
 
 def write(
