@@ -56,6 +56,15 @@ def _schema_digest(task: Task) -> str:
 
 
 _local = threading.local()
+# Every worker connection, so that Ctrl-C in the main thread can stop the COPYs the workers are running.
+_open: set[duckdb.DuckDBPyConnection] = set()
+_open_lock = threading.Lock()
+
+
+def _interrupt_workers() -> None:
+    with _open_lock:
+        for con in _open:
+            con.interrupt()
 
 
 def _connection(opts: Options) -> duckdb.DuckDBPyConnection:
@@ -72,13 +81,15 @@ def _drop_connection() -> None:
     con = getattr(_local, "con", None)
     _local.con = None
     if con is not None:
+        with _open_lock:
+            _open.discard(con)
         con.close()
 
 
 def _connect(opts: Options) -> duckdb.DuckDBPyConnection:
     threads = max(1, (os.cpu_count() or 2) // max(1, opts.workers))
     memory = opts.memory_limit_gb / max(1, opts.workers)
-    return duckdb.connect(
+    con = duckdb.connect(
         config={
             "threads": threads,
             "memory_limit": f"{memory:.2f}GB",
@@ -90,6 +101,9 @@ def _connect(opts: Options) -> duckdb.DuckDBPyConnection:
             "temp_directory": str(_spill_dir(opts.lake)),
         }
     )
+    with _open_lock:
+        _open.add(con)
+    return con
 
 
 def _spill_dir(lake: Path) -> Path:
@@ -265,12 +279,10 @@ def _convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     }
     heavy, side = _lanes(tasks)
     results: list[Result] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert")
+    side_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert-side")
     try:
-        with (
-            ThreadPoolExecutor(max_workers=max(1, opts.workers), thread_name_prefix="convert") as pool,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert-side") as side_pool,
-            tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar,
-        ):
+        with tqdm(total=len(tasks), unit="table", desc="convert", disable=None) as bar:
             pending: set[Future] = {
                 lane.submit(run_task, t, opts, doc["tables"].get(t.key))
                 for lane, group in ((pool, heavy), (side_pool, side))
@@ -292,7 +304,20 @@ def _convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
                         log.info(
                             "%s: %s, %d rows, %.1f s", res.task.key, res.status, res.parquet_rows, res.seconds
                         )
+    except BaseException:
+        # Ctrl-C (or a failure here): queued tables never start and running COPYs stop now, instead of the
+        # pools converting everything left before the interrupt is reported. Their temporary files go.
+        for lane in (pool, side_pool):
+            lane.shutdown(wait=False, cancel_futures=True)
+        _interrupt_workers()
+        raise
     finally:
+        for lane in (pool, side_pool):
+            lane.shutdown(wait=True)
+        with _open_lock:  # the worker threads are gone: close what they left open
+            for con in _open:
+                con.close()
+            _open.clear()
         # Spilled blocks hold raw rows: never leave them behind, whatever ended the run.
         shutil.rmtree(_spill_dir(opts.lake), ignore_errors=True)
     manifest.save(opts.lake, doc, before)

@@ -48,8 +48,8 @@ def atomic_file(path: str | os.PathLike[str], fsync: bool = True) -> Iterator[Pa
     tmp = temp_name(final)
     # created owner-only before the caller writes a byte: opening it later under a 022 umask would leave the
     # partial file world-readable until the rename
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    try:
+    try:  # created inside the try: a Ctrl-C right after the creation still removes it
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
         yield tmp
         os.chmod(tmp, FILE_MODE)
         if fsync:
@@ -71,9 +71,9 @@ def atomic_dir(path: str | os.PathLike[str], fsync: bool = True) -> Iterator[Pat
     final = Path(path)
     make_private_dirs(final.parent)
     tmp = temp_name(final)
-    tmp.mkdir(mode=DIR_MODE)
     old: Path | None = None
-    try:
+    try:  # created inside the try: a Ctrl-C right after the mkdir still removes it
+        tmp.mkdir(mode=DIR_MODE)
         yield tmp
         if fsync:
             for root, _dirs, files in os.walk(tmp):
