@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -42,6 +43,8 @@ def parse_subjects(arg: str | None) -> set[int] | None:
     to an existing file) with one or more ids per line, `#` comments and an optional `subject_id` header."""
     if arg is None or arg == "":
         return None
+    if re.fullmatch(r"[\d,\s]+", arg):  # a list, however long (is_file() fails on names over 255 bytes)
+        return _parse_ids(arg, "--subjects")
     path = Path(arg[1:]) if arg.startswith("@") else Path(arg)
     if arg.startswith("@") or path.is_file():
         if not path.is_file():

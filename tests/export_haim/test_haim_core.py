@@ -60,6 +60,8 @@ def test_selection(tmp_path: Path) -> None:
     assert parse_subjects(f"@{ids}") == {10000032, 10000980, 10001217}
     assert parse_subjects(str(ids)) == {10000032, 10000980, 10001217}
     assert parse_subjects("1, 2,3") == {1, 2, 3}
+    many = ",".join(str(10_000_000 + i) for i in range(40))  # longer than a file name may be
+    assert parse_subjects(many) == {10_000_000 + i for i in range(40)}
     assert parse_subjects(None) is None
     with pytest.raises(ValueError, match="line 1"):
         parse_subjects("1,x")
