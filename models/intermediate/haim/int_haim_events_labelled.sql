@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {#- The events of HAIM's three series families for the HAIM samples, matched to the seed's labels by exact text
     (every itemid of a label pooled), with the release-file row index that orders each series. Chart and
     procedure series are per ICU stay, lab series per admission. Events whose value is NULL or NaN are dropped,

@@ -1,12 +1,8 @@
-{#- One row per distinct (family, series_key, cutoff) with the family's features as columns feature_0 ..:
-    feature 11*i + j = statistic j of item i (the seed's feature_index). An item without events has NULL here
-    (the mart writes HAIM's 0). Column lists come from the seed. -#}
--- depends_on: {{ ref('haim_embedding_items') }}
-{%- set statistics = haim_statistics() -%}
-{%- set ns = namespace(width=0) -%}
-{%- for family, prefix, item_count in haim_feature_families() -%}
-    {%- set ns.width = [ns.width, item_count] | max -%}
-{%- endfor %}
+{#- One row per distinct (family, series_key, cutoff): the statistics of every item that has data there, as a
+    map from the item's feature_index to its 11 statistics in HAIM's order (feature 11 * i + j is statistic j
+    of item i). An item without values is absent (the mart writes HAIM's 0). With a map the mart's pivot to
+    HAIM's columns is one lookup per column, not one filtered aggregate per column. -#}
+{%- set statistics = haim_statistics() %}
 with
 
 statistics as (
@@ -14,14 +10,16 @@ statistics as (
 )
 
 select
-    {%- for item in range(ns.width) %}
-        {%- for statistic in statistics %}
-            {%- set feature = item * statistics | length + loop.index0 %}
-            max(stat_{{ statistic }}) filter (where feature_index = {{ item }}) as feature_{{ feature }},
-        {%- endfor %}
-    {%- endfor %}
     family,
     series_key,
-    cutoff
+    cutoff,
+    map_from_entries(list(struct_pack(
+        k := feature_index,
+        v := [
+            {%- for statistic in statistics %}
+                stat_{{ statistic }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ]
+    ))) as item_statistics
 from statistics
 group by family, series_key, cutoff

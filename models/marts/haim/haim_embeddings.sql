@@ -47,7 +47,9 @@ select
     demographics.insurance_int as de_5,
     {%- for family, prefix, item_count in families %}
         {%- for feature in range(item_count * statistic_count) %}
-            coalesce({{ family }}_features.feature_{{ feature }}, 0) as {{ prefix }}_{{ feature }},
+            {%- set item, statistic = feature // statistic_count, feature % statistic_count + 1 %}
+            coalesce({{ family }}_features.item_statistics[{{ item }}][{{ statistic }}], 0)
+            as {{ prefix }}_{{ feature }},
         {%- endfor %}
     {%- endfor %}
     images.split,
