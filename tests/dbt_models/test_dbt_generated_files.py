@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from dbt_harness import PROJECT
 
 from releases import lake_tables
-from releases.dbt_yml import REFLACX_TARGETS, SOURCE_OF_MODULE, generated_files, label_map_csv
+from releases.dbt_yml import (
+    REFLACX_TARGETS,
+    SOURCE_OF_MODULE,
+    _expand_models_yml,
+    generated_files,
+    label_map_csv,
+    reflacx_target_kinds,
+)
 
 
 def test_committed_generated_files_are_current() -> None:
@@ -42,3 +50,25 @@ def test_every_model_and_column_is_described() -> None:
                 f"{model['name']}.{c['name']}" for c in model.get("columns", []) if not c.get("description")
             ]
     assert undescribed == []
+
+
+def test_reflacx_target_kinds_type_the_wide_labels() -> None:
+    kinds = reflacx_target_kinds()
+    assert set(kinds) == set(REFLACX_TARGETS)
+    assert kinds["Other"] == "text" and kinds["Support devices"] == kinds["Quality issue"] == "boolean"
+    assert kinds["Lung nodule or mass"] == "certainty"
+
+
+def test_a_contracted_model_with_an_untyped_column_is_refused() -> None:
+    template = """
+version: 2
+models:
+  - name: m
+    description: d
+    config: {contract: {enforced: true}}
+    columns:
+      - {name: a, description: d, data_type: integer}
+      - {name: b, description: d}
+"""
+    with pytest.raises(ValueError, match=r"m: enforced contract but no data_type for \['b'\]"):
+        _expand_models_yml(template)

@@ -1,5 +1,5 @@
 """The key list in python/releases/keys.tsv is mimic-code's constraint.sql (every primary and foreign key),
-every key reaches the staging models yml as a dbt test, and the marts the exporters read carry contracts."""
+every key reaches the staging models yml as a dbt test, and every mart carries a contract and a key test."""
 
 from __future__ import annotations
 
@@ -70,11 +70,24 @@ def test_every_key_is_a_staging_test() -> None:
 CONTRACTED = {"haim_samples", "haim_samples_reference", "mimic_eye_patients"}
 
 
-def test_marts_the_exporters_read_have_enforced_contracts() -> None:
-    found = set()
+def _tests_named(tests: list | None) -> set[str]:
+    return {t if isinstance(t, str) else next(iter(t)) for t in tests or []}
+
+
+def test_every_mart_has_an_enforced_contract_and_a_key_test() -> None:
+    """Issue 15: every mart carries an enforced contract (every column typed) and a primary-key test (a
+    unique + not_null column, or unique_combination_of_columns)."""
+    found, problems = set(), []
     for yml in (PROJECT / "models" / "marts").glob("*/_*__models.yml"):
         for model in yaml.safe_load(yml.read_text())["models"]:
+            name, columns = model["name"], model["columns"]
             if model.get("config", {}).get("contract", {}).get("enforced"):
-                found.add(model["name"])
-                assert all(col.get("data_type") for col in model["columns"]), model["name"]
-    assert found >= CONTRACTED
+                found.add(name)
+            else:
+                problems.append(f"{name}: no enforced contract")
+            problems += [f"{name}.{c['name']}: no data_type" for c in columns if not c.get("data_type")]
+            keyed = "unique_combination_of_columns" in _tests_named(model.get("data_tests"))
+            keyed |= any({"unique", "not_null"} <= _tests_named(c.get("data_tests")) for c in columns)
+            if not keyed:
+                problems.append(f"{name}: no key test")
+    assert found >= CONTRACTED and problems == []

@@ -1,4 +1,5 @@
-{#- Row balance of the repair per file: rows_out must equal rows_in - rows_deleted (tested). -#}
+{#- Row balance of the repair per file: rows_out must equal rows_in - rows_deleted (tested). The sums are cast
+    back to bigint (sum() gives hugeint) so every count has the type of count(*). -#}
 with
 
 rows_in as (
@@ -28,10 +29,10 @@ rows_out as (
 actions as (
     select
         file,
-        sum(case when action = 'deleted' then rows_affected else 0 end) as rows_deleted,
-        sum(case when action = 'relabelled' then rows_affected else 0 end) as rows_relabelled,
-        sum(case when action = 'calibration' then rows_affected else 0 end) as rows_calibration,
-        sum(case when action = 'unresolved' then rows_affected else 0 end) as rows_unresolved
+        cast(sum(case when action = 'deleted' then rows_affected else 0 end) as bigint) as rows_deleted,
+        cast(sum(case when action = 'relabelled' then rows_affected else 0 end) as bigint) as rows_relabelled,
+        cast(sum(case when action = 'calibration' then rows_affected else 0 end) as bigint) as rows_calibration,
+        cast(sum(case when action = 'unresolved' then rows_affected else 0 end) as bigint) as rows_unresolved
     from {{ ref('eye_gaze_dicom_repairs') }}
     group by file
 )
