@@ -12,13 +12,13 @@ import argparse
 import csv
 import io
 import logging
-import os
 import sys
 from importlib import resources
 from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with dbt-core
 
+from atomic_fs import atomic_file
 from releases import haim_items
 from releases.catalog import (
     REFLACX_MERGES,
@@ -256,10 +256,9 @@ def generated_files() -> dict[str, str]:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    # project files, not data: the umask's modes, not owner-only ones
+    with atomic_file(path, fsync=False, private=False) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,8 +26,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from atomic_fs import atomic_file, remove_stale_temps
 from export import relations
-from export.atomic import atomic_file, remove_stale_temps
 from export.haim.assemble import Stay, SubjectAssembler, Window
 from export.haim.frames import concat_frames, slice_frame, to_pandas
 from export.haim.portable_pickle import dump as dump_portable

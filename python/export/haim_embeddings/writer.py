@@ -19,7 +19,8 @@ from types import FrameType
 
 import duckdb
 
-from export.atomic import ExportLock, atomic_file, remove_stale_temps, temp_name
+from atomic_fs import atomic_file, remove_stale_temps, temp_name
+from export.atomic import ExportLock
 from export.haim_embeddings.layout import MART, file_columns, file_name, ordered_query, sql_string
 from export.progress import Summary, human_bytes, progress_bar
 from export.warehouse import connect, relation_columns, relation_exists
