@@ -24,6 +24,7 @@ from convert.detect import FoundRelease, detect, markers
 from convert.errors import ConvertError
 from convert.plan import Task, make_plan
 from convert.rawfile import sha256_file
+from cores import available_cpus
 from private_fs import make_private_dirs
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def _drop_connection() -> None:
 
 
 def _connect(opts: Options) -> duckdb.DuckDBPyConnection:
-    threads = max(1, (os.cpu_count() or 2) // max(1, opts.workers))
+    threads = max(1, available_cpus() // max(1, opts.workers))
     memory = opts.memory_limit_gb / max(1, opts.workers)
     con = duckdb.connect(
         config={

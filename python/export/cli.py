@@ -33,10 +33,6 @@ def default_db() -> Path:
     return Path(os.environ.get("MIMIC_DUCKDB_PATH", "build/warehouse.duckdb"))
 
 
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def add_db_argument(parser: argparse.ArgumentParser, default: object = None) -> None:
     """`--db` (alias `--warehouse`): the DuckDB file. Every subcommand already has it (shared options);
     exporters calling this on their parser get that one, so the option is declared once."""

@@ -289,7 +289,3 @@ def ground_truth(u: Universe, cases: list[eyetracking.ReflacxCase], media: list[
         "reflacx_labels": eyetracking.reflacx_truth(cases),
         "cases": {k: u.cases[k] for k in sorted(u.cases)},
     }
-
-
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
