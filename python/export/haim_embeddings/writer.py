@@ -21,10 +21,11 @@ import duckdb
 
 from atomic_fs import atomic_file, remove_stale_temps, temp_name
 from export.atomic import ExportLock
-from export.haim_embeddings.layout import MART, file_columns, file_name, ordered_query, sql_string
+from export.haim_embeddings.layout import MART, file_columns, file_name, ordered_query
 from export.progress import Summary, human_bytes, progress_bar
 from export.warehouse import connect, relation_columns, relation_exists
 from private_fs import DIR_MODE, make_private_dirs
+from sql_quote import quote_string
 
 log = logging.getLogger("export.haim_embeddings")
 
@@ -133,7 +134,7 @@ def write(
                 target,
             )
             with atomic_file(target) as tmp:
-                sql = f"COPY ({ordered_query(columns)}) TO {sql_string(str(tmp))} ({COPY_OPTIONS[fmt]})"
+                sql = f"COPY ({ordered_query(columns)}) TO {quote_string(str(tmp))} ({COPY_OPTIONS[fmt]})"
                 copy_with_progress(con, sql, f"haim_embeddings.{fmt}", rows)
         finally:
             con.close()

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 import duckdb
 
 from releases import snake
+from sql_quote import quote_ident
 
 # Name of the registered Arrow table holding the subjects to export (one column, subject_id).
 SUBJECTS = "_eye_subjects"
@@ -14,10 +15,6 @@ SUBJECTS = "_eye_subjects"
 
 class ContractError(RuntimeError):
     """The warehouse lacks a relation or column the MIMIC-Eye layout needs."""
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def relation_columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -77,7 +74,7 @@ def select_list(
             if optional:
                 continue
             raise
-        items.append(f"{render(f'{alias}.{quote(src)}', columns[src], name)} AS {quote(name)}")
+        items.append(f"{render(f'{alias}.{quote_ident(src)}', columns[src], name)} AS {quote_ident(name)}")
         names.append(name)
     return items, names
 
