@@ -110,7 +110,7 @@ def verify_main(args: argparse.Namespace) -> int:
         return 2
     con = connect(args.warehouse)
     try:
-        columns = file_columns(relation_columns(con, MART))
+        columns = file_columns(list(relation_columns(con, MART)))
         summary = Summary(f"HAIM embeddings verify: {folder}")
         failed = 0
         for fmt, path in found:

@@ -122,7 +122,7 @@ def write(
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
             if not relation_exists(con, MART):
                 raise RuntimeError(f"{MART} is missing from {db}: run `dbt build --select +haim_embeddings`")
-            columns = file_columns(relation_columns(con, MART))
+            columns = file_columns(list(relation_columns(con, MART)))
             row = con.execute(f"SELECT count(*), count(DISTINCT haim_id), count(DISTINCT img_id) FROM {MART}")
             rows, samples, images = row.fetchone() or (0, 0, 0)
             log.info(

@@ -12,8 +12,9 @@ import duckdb
 
 from export.mimic_eye import layout
 from export.mimic_eye.layout import FileSpec
-from export.mimic_eye.sql import ContractError, relation_columns, resolve, select_list, subject_query
+from export.mimic_eye.sql import ContractError, resolve, select_list, subject_query
 from export.relations import MIMIC_EYE_MARTS
+from export.warehouse import relation_columns
 from releases import release_tables
 from sql_quote import quote_ident
 

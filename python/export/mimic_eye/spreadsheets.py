@@ -10,7 +10,8 @@ import duckdb
 from export.mimic_eye import layout
 from export.mimic_eye.csvout import write_stream
 from export.mimic_eye.plan import MARTS
-from export.mimic_eye.sql import relation_columns, select_list
+from export.mimic_eye.sql import select_list
+from export.warehouse import relation_columns
 from sql_quote import quote_ident
 
 FOLDER = "spreadsheets"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import duckdb
-
 from releases import snake
 from sql_quote import quote_ident
 
@@ -15,17 +13,6 @@ SUBJECTS = "_eye_subjects"
 
 class ContractError(RuntimeError):
     """The warehouse lacks a relation or column the MIMIC-Eye layout needs."""
-
-
-def relation_columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
-    """Column name -> DuckDB type of a view or table; a clear error when it does not exist."""
-    try:
-        rel = con.sql(f"SELECT * FROM {relation} LIMIT 0")
-    except duckdb.Error as exc:
-        raise ContractError(
-            f"warehouse relation {relation} is missing (did `dbt build` run?): {exc}"
-        ) from exc
-    return {name: str(typ) for name, typ in zip(rel.columns, rel.types, strict=True)}
 
 
 def resolve(columns: dict[str, str], name: str, relation: str) -> str:
