@@ -472,7 +472,9 @@ class MimicTables:
         return Frame(cols, pctx.time, pctx.time)
 
     def _entity_chunks(self, rt: ReleaseTable) -> Iterator[pa.Table]:
-        yield from entities.chunks(self, rt)
+        frame, base = entities.columns(self.universe, self.frames, rt)
+        _, tbl = self._fill(rt, 0, frame, np.arange(len(frame)), frame.start, 0, base)
+        yield tbl
 
 
 def null_where(arr: pa.Array, mask: np.ndarray) -> pa.Array:
