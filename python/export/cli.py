@@ -18,12 +18,10 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger("export")
 
-Runner = Callable[[argparse.Namespace], int]
 DEFAULT_OUT = Path("build/export")
 # subcommands `python -m export` runs when no subcommand is given, and their folder under --out
 ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "haim-embeddings"}

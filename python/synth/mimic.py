@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from releases import ReleaseTable
 from synth import entities, haim_series
@@ -475,7 +474,3 @@ class MimicTables:
         frame, base = entities.columns(self.universe, self.frames, rt)
         _, tbl = self._fill(rt, 0, frame, np.arange(len(frame)), frame.start, 0, base)
         yield tbl
-
-
-def null_where(arr: pa.Array, mask: np.ndarray) -> pa.Array:
-    return pc.if_else(pa.array(mask), pa.nulls(len(arr), arr.type), arr)

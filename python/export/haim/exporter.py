@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -468,9 +468,3 @@ def run_export(
         epath if error_rows else None,
         error_rows,
     )
-
-
-def options_dict(opts: Options) -> dict:
-    d = asdict(opts)
-    d["db"], d["out"] = str(opts.db), str(opts.out)
-    return d
