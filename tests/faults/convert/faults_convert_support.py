@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import subprocess
 import sys
@@ -26,8 +25,7 @@ def small_raw(out: Path, *releases: str) -> Path:
     return raw
 
 
-def rewrite_gz(path: Path, edit) -> None:
-    path.write_bytes(gzip.compress(edit(gzip.decompress(path.read_bytes()).decode()).encode()))
+rewrite_gz = rawfixture.rewrite_gz
 
 
 def run_convert(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
