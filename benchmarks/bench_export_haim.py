@@ -37,6 +37,7 @@ import psutil
 import pyarrow.dataset as ds
 from PIL import Image
 
+from cores import available_cpus
 from export.haim.spec import attributes
 from export.progress import Summary, human_bytes
 from export.warehouse import connect
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scratch", type=Path, default=Path("/tmp/bench_export_haim"),
                    help="scratch folder for the outputs (removed at the end; default "
                         "/tmp/bench_export_haim)")  # fmt: skip
-    p.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)), help="workers of our export")
+    p.add_argument("--workers", type=int, default=available_cpus(), help="workers of our export")
     p.add_argument("--reference-stays", type=int, default=20,
                    help="stays the reference algorithm exports (it is slow; default 20)")  # fmt: skip
     p.add_argument("--limit", type=int, default=None,

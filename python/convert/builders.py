@@ -32,12 +32,11 @@ from convert.sql import (
     cast,
     duckdb_csv_error,
     first_bad_value,
-    lit,
-    q,
     raw_name,
     read_types,
     typed_select,
 )
+from sql_quote import quote_ident, quote_string
 
 BATCH_ROWS = 65536
 log = logging.getLogger(__name__)
@@ -65,7 +64,8 @@ def copy_to(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> None:
     # No bloom filters: they cost about a tenth of the conversion time, and the lake is read by range scans.
     # Format v2 (delta and byte-stream-split encodings): files about a quarter smaller, and written faster.
     con.execute(
-        f"COPY ({select}) TO {lit(str(out))} (FORMAT parquet, PARQUET_VERSION v2, WRITE_BLOOM_FILTER false)"
+        f"COPY ({select}) TO {quote_string(str(out))}"
+        " (FORMAT parquet, PARQUET_VERSION v2, WRITE_BLOOM_FILTER false)"
     )
 
 
@@ -75,10 +75,10 @@ def copy_to(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> None:
 def _read_csv_sql(source: str | Path, part: Part, types: list[str] | None = None) -> str:
     """read_csv of one part, columns `c0..cn` parsed as `types` (default: all text)."""
     types = types or ["VARCHAR"] * len(part.rt.columns)
-    cols = ", ".join(f"{lit(raw_name(i))}: {lit(t)}" for i, t in enumerate(types))
+    cols = ", ".join(f"{quote_string(raw_name(i))}: {quote_string(t)}" for i, t in enumerate(types))
     return (
-        f"read_csv({lit(str(source))}, header=true, columns={{{cols}}}, auto_detect=false, delim=',',"
-        " quote='\"', escape='\"', strict_mode=true, null_padding=false, parallel=false)"
+        f"read_csv({quote_string(str(source))}, header=true, columns={{{cols}}}, auto_detect=false,"
+        " delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, parallel=false)"
     )
 
 
@@ -376,7 +376,9 @@ def cases_fingerprint(task: Task) -> list[dict]:
 def _copy_rows(con: duckdb.DuckDBPyConnection, task: Task, rows: dict[str, list], out: Path) -> None:
     """Write Python rows (column -> values) with the lake types: small tables only."""
     table = pa.table({name: pa.array(rows[name], pa.string()) for name, _ in task.schema})
-    exprs = ", ".join(f"{cast(q(name), type_)} AS {q(name)}" for name, type_ in task.schema)
+    exprs = ", ".join(
+        f"{cast(quote_ident(name), type_)} AS {quote_ident(name)}" for name, type_ in task.schema
+    )
     with registered(con, {"rows_src": table}):
         copy_to(con, f"SELECT {exprs} FROM rows_src", out)
 
@@ -539,7 +541,7 @@ def build_inventory(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Bu
 
 
 def build_absent(task: Task, con: duckdb.DuckDBPyConnection, out: Path) -> Built:
-    exprs = ", ".join(f"CAST(NULL AS {t}) AS {q(n)}" for n, t in task.schema)
+    exprs = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident(n)}" for n, t in task.schema)
     copy_to(con, f"SELECT {exprs} LIMIT 0", out)
     return Built(0, [])
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,7 +165,3 @@ def detect(paths: list[Path]) -> dict[str, FoundRelease]:
         log.info("found %s at %s%s", found.release, root, f" ({found.note})" if found.note else "")
         out[family] = found
     return out
-
-
-def version_of(release: str) -> str:
-    return re.sub(r"^.*?-(\d[\d.]*)$", r"\1", release)

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from atomic_fs import atomic_file
 from convert.errors import ConvertError
-from convert.lakefs import atomic_write_bytes
 
 MANIFEST = "_manifest.json"
 FORMAT_VERSION = 1
@@ -35,7 +35,8 @@ def save(lake: Path, doc: dict, before: str) -> None:
         doc["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = lake / MANIFEST
     try:
-        atomic_write_bytes(path, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+        with atomic_file(path, fsync=False) as tmp:
+            tmp.write_bytes((json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
     except OSError as exc:
         raise ConvertError(f"{path}: cannot write the manifest ({exc.strerror or exc})") from None
 

@@ -17,13 +17,15 @@ import duckdb
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from atomic_fs import publish, remove_stale_temps, temp_name
 from convert import manifest
 from convert.builders import BUILDERS, diagnose_count_mismatch, fingerprint
 from convert.detect import FoundRelease, detect, markers
 from convert.errors import ConvertError
-from convert.lakefs import ensure_dir, publish, remove_leftovers, temp_name
 from convert.plan import Task, make_plan
 from convert.rawfile import sha256_file
+from cores import available_cpus
+from private_fs import make_private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ def _drop_connection() -> None:
 
 
 def _connect(opts: Options) -> duckdb.DuckDBPyConnection:
-    threads = max(1, (os.cpu_count() or 2) // max(1, opts.workers))
+    threads = max(1, available_cpus() // max(1, opts.workers))
     memory = opts.memory_limit_gb / max(1, opts.workers)
     con = duckdb.connect(
         config={
@@ -265,12 +267,12 @@ def _convert(opts: Options) -> tuple[list[Result], dict[str, FoundRelease]]:
     missing_modules = sorted({t.module for t in tasks if t.builder == "absent" and "not found" in t.note})
     for module in missing_modules:
         log.warning("module %s: no release found under the given paths; its tables are written empty", module)
-    ensure_dir(opts.lake)
-    remove_leftovers(opts.lake)  # a manifest being written when a run was killed
-    ensure_dir(_spill_dir(opts.lake))
+    make_private_dirs(opts.lake)
+    remove_stale_temps(opts.lake, recursive=False)  # a manifest being written when a run was killed
+    make_private_dirs(_spill_dir(opts.lake))
     for module in {t.module for t in tasks}:
-        ensure_dir(opts.lake / module)
-        remove_leftovers(opts.lake / module)
+        make_private_dirs(opts.lake / module)
+        remove_stale_temps(opts.lake / module, recursive=False)
     doc = manifest.load(opts.lake)
     before = manifest.state(doc)
     doc["releases"] = {

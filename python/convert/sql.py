@@ -15,14 +15,7 @@ import duckdb
 
 from convert.schema import Schema, lake_column
 from releases import ReleaseTable
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+from sql_quote import quote_ident
 
 
 def raw_name(i: int) -> str:
@@ -85,7 +78,7 @@ def typed_select(
             expr = computed
         else:
             expr = f"CAST(NULL AS {type_})"
-        exprs.append(f"{expr} AS {q(name)}")
+        exprs.append(f"{expr} AS {quote_ident(name)}")
     return f"SELECT {', '.join(exprs)} FROM {source}{where}"
 
 

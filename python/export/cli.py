@@ -18,12 +18,10 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger("export")
 
-Runner = Callable[[argparse.Namespace], int]
 DEFAULT_OUT = Path("build/export")
 # subcommands `python -m export` runs when no subcommand is given, and their folder under --out
 ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "haim-embeddings"}
@@ -31,10 +29,6 @@ ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "hai
 
 def default_db() -> Path:
     return Path(os.environ.get("MIMIC_DUCKDB_PATH", "build/warehouse.duckdb"))
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def add_db_argument(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -108,37 +102,33 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     shared = _shared_parent()
     subs: dict[str, argparse.ArgumentParser] = {}
 
-    haim = sub.add_parser(
-        "haim",
-        parents=[shared],
-        help="write the HAIM-MIMIC-MM pickles (one Patient_ICU per ICU stay)",
-        description="Write one HAIM Patient_ICU pickle per ICU stay of the cohort, the key file, the "
-        "manifest, the checksums and the errors file. A re-run resumes: complete pickles whose checksum "
-        "matches are kept.",
+    exporters = (
+        (
+            "haim",
+            haim_cli,
+            "write the HAIM-MIMIC-MM pickles (one Patient_ICU per ICU stay)",
+            "Write one HAIM Patient_ICU pickle per ICU stay of the cohort, the key file, the manifest, the "
+            "checksums and the errors file. A re-run resumes: complete pickles whose checksum matches are "
+            "kept.",
+        ),
+        (
+            "mimic-eye",
+            eye_cli,
+            "write the MIMIC-Eye patient folders and spreadsheets",
+            "Write one patient_{subject_id}/ folder per MIMIC-Eye subject and spreadsheets/.",
+        ),
+        (
+            "haim-embeddings",
+            embeddings_cli,
+            "write marts.haim_embeddings as HAIM's CSV (or Parquet)",
+            (embeddings_cli.__doc__ or "").strip(),
+        ),
     )
-    haim_cli.add_arguments(haim)
-    haim.set_defaults(run=haim_cli.run)
-    subs["haim"] = haim
-
-    eye = sub.add_parser(
-        "mimic-eye",
-        parents=[shared],
-        help="write the MIMIC-Eye patient folders and spreadsheets",
-        description="Write one patient_{subject_id}/ folder per MIMIC-Eye subject and spreadsheets/.",
-    )
-    eye_cli.add_arguments(eye)
-    eye.set_defaults(run=eye_cli.run)
-    subs["mimic-eye"] = eye
-
-    embeddings = sub.add_parser(
-        "haim-embeddings",
-        parents=[shared],
-        help="write marts.haim_embeddings as HAIM's CSV (or Parquet)",
-        description=(embeddings_cli.__doc__ or "").strip(),
-    )
-    embeddings_cli.add_arguments(embeddings)
-    embeddings.set_defaults(run=embeddings_cli.run)
-    subs["haim-embeddings"] = embeddings
+    for name, module, help_, description in exporters:
+        exporter = sub.add_parser(name, parents=[shared], help=help_, description=description)
+        module.add_arguments(exporter)
+        exporter.set_defaults(run=module.run)
+        subs[name] = exporter
 
     verify = sub.add_parser(
         "verify",

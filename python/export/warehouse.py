@@ -152,14 +152,15 @@ def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return bool(rows and rows[0][0])
 
 
-def relation_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
-    """Column names of a table or view, in order; a clear error names the missing relation."""
+def relation_columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a table or view, in column order; a clear error names the missing
+    relation."""
     schema, _, name = relation.rpartition(".")
     rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position",
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
+        "AND table_name = ? ORDER BY ordinal_position",
         [schema or "main", name],
     ).fetchall()
     if not rows:
         raise WarehouseError(f"relation {relation} is missing from the warehouse: was `dbt build` complete?")
-    return [r[0] for r in rows]
+    return {column: str(type_) for column, type_ in rows}

@@ -9,18 +9,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-# Lake module for each schema name used in the reference lists. MIMIC-IV 1.0 `core` tables land in `hosp`,
-# where 2.x ships them, so the lake has one schema whatever the input release.
-_SCHEMA_TO_MODULE = {
-    "mimic_core": "hosp",
-    "mimic_hosp": "hosp",
-    "mimiciv_hosp": "hosp",
-    "mimic_icu": "icu",
-    "mimiciv_icu": "icu",
-    "mimic_ed": "ed",
-    "mimiciv_ed": "ed",
-    "mimiciv_note": "note",
-}
 # Raw folder of each schema name inside a MIMIC-IV / ED / Note release.
 _SCHEMA_TO_FOLDER = {
     "mimic_core": "core",
@@ -32,6 +20,9 @@ _SCHEMA_TO_FOLDER = {
     "mimiciv_ed": "ed",
     "mimiciv_note": "note",
 }
+# Lake module for each schema name used in the reference lists: its folder, except that MIMIC-IV 1.0 `core`
+# tables land in `hosp`, where 2.x ships them, so the lake has one schema whatever the input release.
+_SCHEMA_TO_MODULE = {**_SCHEMA_TO_FOLDER, "mimic_core": "hosp"}
 LAKE_MODULES = ("hosp", "icu", "ed", "note", "cxr_jpg", "cxr", "reflacx", "eye_gaze")
 # dbt source name of each lake module (docs/architecture.md section 3).
 SOURCE_OF_MODULE = {

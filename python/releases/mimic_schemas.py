@@ -85,7 +85,8 @@ def model_name(module: str, table: str) -> str:
     return f"{SOURCE_OF_MODULE[module]}__{table}"
 
 
-def _q(text: str) -> str:
+def yaml_string(text: str) -> str:
+    """A YAML double-quoted scalar."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -104,7 +105,7 @@ def models_yml(module: str, tables: list[str]) -> str:
         )
         lines += [
             f"  - name: {model_name(module, table)}",
-            f"    description: {_q(desc)}",
+            f"    description: {yaml_string(desc)}",
             "    config:",
             f"      schema: {schema}",
             f"      alias: {table}",
@@ -112,8 +113,8 @@ def models_yml(module: str, tables: list[str]) -> str:
         ]
         for col, staged, type_, cdesc in view_columns(module, table):
             lines += [
-                f"      - name: {_q(col)}",
-                f"        description: {_q(cdesc)}",
+                f"      - name: {yaml_string(col)}",
+                f"        description: {yaml_string(cdesc)}",
                 f"        data_type: {type_.lower()}",
                 "        meta:",
                 f"          staging_name: {staged}",

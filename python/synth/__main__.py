@@ -7,7 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from synth.generate import GROUND_TRUTH, MIMIC_IV_VERSIONS, cpu_count, generate
+from cores import available_cpus
+from synth.generate import GROUND_TRUTH, MIMIC_IV_VERSIONS, generate
 from synth.plants import MIN_SUBJECTS
 
 
@@ -42,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=int,
-        default=cpu_count(),
+        default=available_cpus(),
         help="processes writing tables in parallel (default: the CPUs available)",
     )
     p.add_argument(

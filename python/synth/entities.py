@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from releases import ReleaseTable
 from synth import events as ev
-
-if TYPE_CHECKING:
-    from synth.mimic import MimicTables
+from synth.events import Frame
+from synth.frames import Frames
+from synth.skeleton import Universe
 
 YEAR_GROUPS = ["2008 - 2010", "2011 - 2013", "2014 - 2016", "2017 - 2019", "2020 - 2022"]
 
@@ -48,8 +46,9 @@ def _ts(values: list[datetime | None]) -> pa.Array:
     )
 
 
-def chunks(mt: MimicTables, rt: ReleaseTable) -> Iterator[pa.Table]:
-    u = mt.universe
+def columns(u: Universe, frames: Frames, rt: ReleaseTable) -> tuple[Frame, dict[str, pa.Array]]:
+    """The entity table's frame (one row per entity) and the columns taken from the skeleton; the table's
+    rules fill the rest."""
     base: dict[str, pa.Array]
     if rt.table == "patients":
         subs = u.subjects
@@ -61,7 +60,7 @@ def chunks(mt: MimicTables, rt: ReleaseTable) -> Iterator[pa.Table]:
             "anchor_year_group": pa.array([YEAR_GROUPS[s.subject_id % len(YEAR_GROUPS)] for s in subs]),
             "dod": pa.array([s.dod.date() if s.dod else None for s in subs], type=pa.date32()),
         }
-        frame = mt.frames.subjects
+        frame = frames.subjects
     elif rt.table == "admissions":
         rows = [(s, a) for s in u.subjects for a in s.admissions]
         died = [s.dod is not None and a is s.admissions[-1] and s.dod <= a.dischtime for s, a in rows]
@@ -75,9 +74,9 @@ def chunks(mt: MimicTables, rt: ReleaseTable) -> Iterator[pa.Table]:
             "edouttime": _ts([a.edouttime for _, a in rows]),
             "hospital_expire_flag": pa.array([int(d) for d in died]),
         }
-        frame = mt.frames.admissions
+        frame = frames.admissions
     elif rt.table == "icustays":
-        f = mt.frames.icustays
+        f = frames.icustays
         unit = pa.array(f.cols["unit"])
         base = {
             "first_careunit": unit,
@@ -88,7 +87,7 @@ def chunks(mt: MimicTables, rt: ReleaseTable) -> Iterator[pa.Table]:
         }
         frame = f
     elif rt.table == "edstays":
-        f = mt.frames.edstays
+        f = frames.edstays
         by_subject = {s.subject_id: s for s in u.subjects}
         admitted = ~f.nulls.get("hadm_id", np.zeros(len(f), bool))
         base = {
@@ -99,7 +98,7 @@ def chunks(mt: MimicTables, rt: ReleaseTable) -> Iterator[pa.Table]:
         }
         frame = f
     elif rt.table == "transfers":
-        f = mt.frames.transfers
+        f = frames.transfers
         discharge = f.cols["eventtype"] == "discharge"
         base = {
             "transfer_id": pa.array(30_000_000 + np.arange(len(f)) * 7 + (f.cols["subject_id"] % 7)),
@@ -111,6 +110,4 @@ def chunks(mt: MimicTables, rt: ReleaseTable) -> Iterator[pa.Table]:
         frame = f
     else:
         raise KeyError(f"{rt.release}/{rt.table}: not an entity table")
-    n = len(frame)
-    _, tbl = mt._fill(rt, 0, frame, np.arange(n), frame.start, 0, base)
-    yield tbl
+    return frame, base

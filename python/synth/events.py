@@ -173,7 +173,7 @@ def parent_key(name: str, null: float = 0.0) -> Rule:
     return lambda ctx: _nulls(ctx, ctx.parent_col(name), null)
 
 
-def subject_id_text(code: str | None = None, seq_of: str = "subject") -> Rule:
+def subject_id_text(code: str | None = None) -> Rule:
     """`<subject_id>-<seq>` (poe_id, emar_id) or `<subject_id>-<code>-<seq>` (note_id), seq per subject."""
 
     def rule(ctx: Ctx) -> pa.Array:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from private_fs import make_private_dirs
 from releases import release_tables
 from synth import cxr, eyetracking
-from synth.csvio import make_dirs, write_bytes, write_table
+from synth.csvio import write_bytes, write_table
 from synth.dictionaries import build as build_dictionaries
 from synth.frames import build_frames
 from synth.mimic import MimicTables
@@ -150,7 +151,7 @@ def prepare_out(out: Path, force: bool) -> None:
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
-    make_dirs(out)
+    make_private_dirs(out)
 
 
 def generate(
@@ -178,7 +179,7 @@ def generate(
     final_out, out = out, out / PARTIAL
     if out.exists():
         shutil.rmtree(out)  # left by an interrupted run
-    make_dirs(out)
+    make_private_dirs(out)
     try:
         summary = _generate_into(out, subjects, seed, mimic_iv_version, workers, progress)
     except BaseException:
@@ -288,7 +289,3 @@ def ground_truth(u: Universe, cases: list[eyetracking.ReflacxCase], media: list[
         "reflacx_labels": eyetracking.reflacx_truth(cases),
         "cases": {k: u.cases[k] for k in sorted(u.cases)},
     }
-
-
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

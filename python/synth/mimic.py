@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from releases import ReleaseTable
 from synth import entities, haim_series
@@ -472,8 +471,6 @@ class MimicTables:
         return Frame(cols, pctx.time, pctx.time)
 
     def _entity_chunks(self, rt: ReleaseTable) -> Iterator[pa.Table]:
-        yield from entities.chunks(self, rt)
-
-
-def null_where(arr: pa.Array, mask: np.ndarray) -> pa.Array:
-    return pc.if_else(pa.array(mask), pa.nulls(len(arr), arr.type), arr)
+        frame, base = entities.columns(self.universe, self.frames, rt)
+        _, tbl = self._fill(rt, 0, frame, np.arange(len(frame)), frame.start, 0, base)
+        yield tbl

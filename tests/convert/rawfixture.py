@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from convert.freetext import is_free_text
@@ -154,3 +155,8 @@ def write_all(out: Path, mimic_iv: str = "mimic-iv-2.2") -> Path:
     ):
         write_release(out, release)
     return out
+
+
+def rewrite_gz(path: Path, edit: Callable[[str], str]) -> None:
+    """Rewrite a gzip text file through `edit` (a fault planted in a fixture file)."""
+    path.write_bytes(gzip.compress(edit(gzip.decompress(path.read_bytes()).decode()).encode()))

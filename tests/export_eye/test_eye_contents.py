@@ -12,7 +12,7 @@ import pytest
 from eye_expect import canon, cohort, lake, read_export, roles, rows
 from PIL import Image
 
-from export.atomic import is_temp
+from atomic_fs import is_temp
 from export.mimic_eye import layout
 
 pytestmark = pytest.mark.xdist_group("eye_export")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import haim_pipeline
 import pytest
-from haim_pipeline import run_haim, shared_dir
+from haim_pipeline import run_haim
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared_dirs
+
+from shared_dirs import shared_dir
 
 
 @pytest.fixture(scope="session")

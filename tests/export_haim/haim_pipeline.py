@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from dbt_env import dbt_env
 
@@ -52,23 +46,6 @@ def build_release(
 
 
 GROUP = "haim_release"  # tests sharing the release run on one xdist worker (built once)
-
-
-@contextlib.contextmanager
-def shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
-    """A folder shared by the xdist workers of this run, built by whichever gets the lock first: yields
-    (folder, already_built). The xdist_group mark already keeps these tests on one worker; the lock makes
-    sure the release is built once even when the scheduler splits them."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    folder, done = root / name, root / f"{name}.done"
-    with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        built = done.exists()
-        folder.mkdir(exist_ok=True)
-        yield folder, built
-        done.touch()
 
 
 def haim_args(db: Path, out: Path, *argv: str) -> argparse.Namespace:

@@ -7,12 +7,13 @@ from pathlib import Path
 import duckdb
 import haim_pipeline
 import pytest
-from haim_pipeline import GROUP, run_haim, shared_dir
+from haim_pipeline import GROUP, run_haim
 
 from export.haim.release_columns import expected_columns, reference_columns
 from export.haim.spec import attributes
 from haim_patient import ATTRIBUTES, load_patient, read_key_ids
 from releases.catalog import release_tables
+from shared_dirs import shared_dir
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from export.atomic import ExportLock, ExportLockedError, atomic_dir, atomic_file, remove_stale_temps
+from atomic_fs import atomic_dir, atomic_file, remove_stale_temps
+from export.atomic import ExportLock, ExportLockedError
 from export.selection import Shard, parse_shard, parse_subjects, select_subjects
 from export.stream import StreamOrderError, merge_by_subject, stream_by_subject
 from export.warehouse import WarehouseError, connect

@@ -3,10 +3,7 @@ variant), and the independent reference implementation's rows for it, computed o
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-from collections.abc import Iterator
+import sys
 from pathlib import Path
 
 import duckdb
@@ -15,20 +12,9 @@ import haim_reference
 import pandas as pd
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared_dirs
 
-@contextlib.contextmanager
-def shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
-    """A folder shared by this run's xdist workers, built once by whichever takes the lock first."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    folder, done = root / name, root / f"{name}.done"
-    with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        built = done.exists()
-        folder.mkdir(exist_ok=True)
-        yield folder, built
-        done.touch()
+from shared_dirs import shared_dir
 
 
 @pytest.fixture(scope="session")

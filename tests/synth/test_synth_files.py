@@ -58,7 +58,7 @@ def test_outputs_are_owner_only(gen22: Path) -> None:
     for p in gen22.rglob("*"):
         mode = stat.S_IMODE(p.stat().st_mode)
         assert mode & 0o077 == 0, f"{p} is readable by others ({oct(mode)})"
-    assert not list(gen22.rglob(".*.tmp"))
+    assert not list(gen22.rglob(".*.tmp-*"))
 
 
 def test_small_universe_without_plants_and_cli_guards(

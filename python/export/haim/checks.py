@@ -31,12 +31,12 @@ from export.haim.exporter import (
     read_checksums,
     read_samples,
 )
-from export.haim.queries import quote
 from export.haim.release_columns import converted_releases, expected_columns
 from export.haim.spec import CXR_PRIVATE, Attribute, attributes
 from export.progress import progress_bar
 from export.warehouse import relation_columns
 from haim_patient import ATTRIBUTES, IMAGE_SHAPE, KEY_FILE, read_key_ids, safe_load, sample_path
+from sql_quote import quote_ident
 
 CHECKED = "haim_verify_samples"
 PICKLE_NAME = re.compile(r"^(\d{8})\.pkl$")
@@ -55,7 +55,7 @@ class VerifyResult:
 def _window_sql(attr: Attribute, manifest: dict) -> str:
     if not attr.time or (manifest.get("start_hour") is None and manifest.get("end_hour") is None):
         return ""
-    t = f"CAST(t.{quote(attr.time)} AS TIMESTAMP)"
+    t = f"CAST(t.{quote_ident(attr.time)} AS TIMESTAMP)"
     out = f" AND {t} IS NOT NULL"
     for key, op in (("start_hour", ">="), ("end_hour", "<=")):
         if manifest.get(key) is not None:
@@ -77,7 +77,7 @@ def expected_counts(con: duckdb.DuckDBPyConnection, manifest: dict) -> dict[str,
             if attr.level == "stay":
                 cond.append("t.stay_id = s.stay_id")
             if attr.level == "stay_time":
-                tt = f"CAST(t.{quote(attr.time)} AS TIMESTAMP)"
+                tt = f"CAST(t.{quote_ident(attr.time)} AS TIMESTAMP)"
                 cond.append(f"{tt} BETWEEN i.intime AND i.outtime")
             sql = f"""
                 SELECT s.haim_id, count(t.subject_id)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+from cores import available_cpus
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,9 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=_cores(),
+        default=available_cpus(),
         help=f"worker processes, each exporting contiguous chunks of subjects with its own "
-        f"read-only connection (default: cores = {_cores()})",
+        f"read-only connection (default: cores = {available_cpus()})",
     )
     parser.add_argument(
         "--chunk-subjects",

@@ -6,6 +6,7 @@ import argparse
 import logging
 from collections.abc import Callable
 
+from cores import available_cpus
 from export.atomic import ExportLock
 from export.haim.assemble import Window
 from export.haim.exporter import COHORTS, Options, read_samples, run_export
@@ -33,7 +34,7 @@ def main(args: argparse.Namespace) -> int:
         fsync=args.fsync,
         batch_size=args.batch_size,
         memory_limit=args.memory_limit,
-        threads=max(1, _cores() // args.workers),
+        threads=max(1, available_cpus() // args.workers),
     )
     con = connect(opts.db)
     try:
@@ -110,9 +111,3 @@ def verify_main(args: argparse.Namespace) -> int:
     summary.add("problems", len(result.problems))
     summary.print()
     return 0 if not result.problems else 1
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

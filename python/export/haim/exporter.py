@@ -19,15 +19,15 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from atomic_fs import atomic_file, remove_stale_temps
 from export import relations
-from export.atomic import atomic_file, remove_stale_temps
 from export.haim.assemble import Stay, SubjectAssembler, Window
 from export.haim.frames import concat_frames, slice_frame, to_pandas
 from export.haim.portable_pickle import dump as dump_portable
@@ -468,9 +468,3 @@ def run_export(
         epath if error_rows else None,
         error_rows,
     )
-
-
-def options_dict(opts: Options) -> dict:
-    d = asdict(opts)
-    d["db"], d["out"] = str(opts.db), str(opts.out)
-    return d

@@ -8,13 +8,10 @@ from export.haim.release_columns import converted_releases, published_columns
 from export.haim.spec import Attribute
 from export.warehouse import relation_columns
 from releases.lake import ROW_ORDER
+from sql_quote import quote_ident
 
 SUBJECTS_VIEW = "haim_export_subjects"  # registered Arrow table of the subjects a worker handles
 ROW_ORDER_COLUMN = ROW_ORDER[0]  # the lake's record order in the release file (orders rows, not exported)
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _select_from(con: duckdb.DuckDBPyConnection, relation: str, attr: Attribute) -> tuple[str, list[str]]:
@@ -26,7 +23,7 @@ def _select_from(con: duckdb.DuckDBPyConnection, relation: str, attr: Attribute)
     if "subject_id" not in cols:
         raise ValueError(f"relation {relation} has no subject_id column")
     table = published_columns(releases, relation, cols)
-    select = [f"t.{quote(c)} AS {quote(p)}" for c, p in table]
+    select = [f"t.{quote_ident(c)} AS {quote_ident(p)}" for c, p in table]
     join = ""
     if attr.dictionary:
         dcols = [c for c in relation_columns(con, attr.dictionary) if c != ROW_ORDER_COLUMN]
@@ -35,9 +32,9 @@ def _select_from(con: duckdb.DuckDBPyConnection, relation: str, attr: Attribute)
         keys = [(names[p], c) for c, p in dictionary if p in names]
         if not keys:
             raise ValueError(f"dictionary {attr.dictionary} shares no column with {relation}")
-        select += [f"d.{quote(c)} AS {quote(p)}" for c, p in dictionary if p not in names]
+        select += [f"d.{quote_ident(c)} AS {quote_ident(p)}" for c, p in dictionary if p not in names]
         # a pandas merge on every shared name: NULL keys match each other, rows multiply
-        on = " AND ".join(f"t.{quote(tc)} IS NOT DISTINCT FROM d.{quote(dc)}" for tc, dc in keys)
+        on = " AND ".join(f"t.{quote_ident(tc)} IS NOT DISTINCT FROM d.{quote_ident(dc)}" for tc, dc in keys)
         join = f" LEFT JOIN {attr.dictionary} AS d ON {on}"
     return f"SELECT {', '.join(select)}\nFROM {relation} AS t{join}", cols
 
@@ -52,7 +49,7 @@ def columns_with_nulls(con: duckdb.DuckDBPyConnection, relation: str, attr: Attr
     candidates = [n for n, t in zip(names, types, strict=True) if "INT" in t or t == "BOOLEAN"]
     if not candidates:
         return []
-    counts = ", ".join(f"count(*) - count({quote(c)})" for c in candidates)
+    counts = ", ".join(f"count(*) - count({quote_ident(c)})" for c in candidates)
     row = con.execute(f"SELECT {counts} FROM ({select}) AS q").fetchone() or ()
     return [c for c, n in zip(candidates, row, strict=True) if n]
 
@@ -73,7 +70,7 @@ def relation_sql(con: duckdb.DuckDBPyConnection, relation: str, attr: Attribute)
     select, cols = _select_from(con, relation, attr)
     all_cols = relation_columns(con, relation)
     if attr.order:
-        order = [f"t.{quote(c)}" for c in attr.order if c != "subject_id"]
+        order = [f"t.{quote_ident(c)}" for c in attr.order if c != "subject_id"]
         missing = [c for c in attr.order if c not in cols]
     else:
         order = [f"t.{ROW_ORDER_COLUMN}"]

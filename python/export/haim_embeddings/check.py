@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from export.haim_embeddings.layout import MART, ORDER, file_columns, files_in, quote, sql_string
+from export.haim_embeddings.layout import MART, ORDER, file_columns, files_in
 from export.progress import Summary
 from export.warehouse import connect, relation_columns
+from sql_quote import quote_ident, quote_string
 
 log = logging.getLogger("export.haim_embeddings")
 SHOWN = 5  # differing keys printed per direction
@@ -35,10 +36,10 @@ def header(fmt: str, path: Path) -> list[str]:
 def file_relation(fmt: str, path: Path, types: dict[str, str]) -> str:
     """SQL reading the file; the CSV with the mart's types (no guessing) and quoted "" kept as ''."""
     if fmt == "parquet":
-        return f"read_parquet({sql_string(str(path))})"
-    cols = ", ".join(f"{sql_string(name)}: {sql_string(t)}" for name, t in types.items())
+        return f"read_parquet({quote_string(str(path))})"
+    cols = ", ".join(f"{quote_string(name)}: {quote_string(t)}" for name, t in types.items())
     return (
-        f"read_csv({sql_string(str(path))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"read_csv({quote_string(str(path))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
         f"escape = '\"', nullstr = '', allow_quoted_nulls = false, columns = {{{cols}}})"
     )
 
@@ -71,8 +72,8 @@ def check_file(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, columns: li
         problems.append(f"header has {len(got)} columns, the mart {len(columns)}; {where}".rstrip("; "))
         return problems  # the values cannot be lined up
     rel = file_relation(fmt, path, mart_types(con, columns))
-    cols = ", ".join(map(quote, columns))
-    key = ", ".join(map(quote, ORDER))
+    cols = ", ".join(map(quote_ident, columns))
+    key = ", ".join(map(quote_ident, ORDER))
     counted = con.execute(f"SELECT count(*) FROM {rel}").fetchone()
     expected = con.execute(f"SELECT count(*) FROM {MART}").fetchone()
     n_file, n_mart = (counted or (0,))[0], (expected or (0,))[0]
@@ -109,7 +110,7 @@ def verify_main(args: argparse.Namespace) -> int:
         return 2
     con = connect(args.warehouse)
     try:
-        columns = file_columns(relation_columns(con, MART))
+        columns = file_columns(list(relation_columns(con, MART)))
         summary = Summary(f"HAIM embeddings verify: {folder}")
         failed = 0
         for fmt, path in found:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from export import relations
+from sql_quote import quote_ident
 
 MART = relations.HAIM_EMBEDDINGS
 FORMATS = ("csv", "parquet")
@@ -40,15 +41,7 @@ def file_columns(mart_columns: list[str]) -> list[str]:
     return [c for c in mart_columns if c not in TRAILING] + list(TRAILING)
 
 
-def quote(name: str) -> str:
-    """A SQL identifier (column names such as `Enlarged Cardiomediastinum` have spaces)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def ordered_query(columns: list[str]) -> str:
     """The mart in file order: columns as listed, rows by haim_id then img_id."""
-    return f"SELECT {', '.join(map(quote, columns))} FROM {MART} ORDER BY {', '.join(map(quote, ORDER))}"
+    cols, order = ", ".join(map(quote_ident, columns)), ", ".join(map(quote_ident, ORDER))
+    return f"SELECT {cols} FROM {MART} ORDER BY {order}"

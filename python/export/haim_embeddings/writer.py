@@ -19,11 +19,13 @@ from types import FrameType
 
 import duckdb
 
-from export.atomic import ExportLock, atomic_file, remove_stale_temps, temp_name
-from export.haim_embeddings.layout import MART, file_columns, file_name, ordered_query, sql_string
+from atomic_fs import atomic_file, remove_stale_temps, temp_name
+from export.atomic import ExportLock
+from export.haim_embeddings.layout import MART, file_columns, file_name, ordered_query
 from export.progress import Summary, human_bytes, progress_bar
 from export.warehouse import connect, relation_columns, relation_exists
 from private_fs import DIR_MODE, make_private_dirs
+from sql_quote import quote_string
 
 log = logging.getLogger("export.haim_embeddings")
 
@@ -120,7 +122,7 @@ def write(
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
             if not relation_exists(con, MART):
                 raise RuntimeError(f"{MART} is missing from {db}: run `dbt build --select +haim_embeddings`")
-            columns = file_columns(relation_columns(con, MART))
+            columns = file_columns(list(relation_columns(con, MART)))
             row = con.execute(f"SELECT count(*), count(DISTINCT haim_id), count(DISTINCT img_id) FROM {MART}")
             rows, samples, images = row.fetchone() or (0, 0, 0)
             log.info(
@@ -132,7 +134,7 @@ def write(
                 target,
             )
             with atomic_file(target) as tmp:
-                sql = f"COPY ({ordered_query(columns)}) TO {sql_string(str(tmp))} ({COPY_OPTIONS[fmt]})"
+                sql = f"COPY ({ordered_query(columns)}) TO {quote_string(str(tmp))} ({COPY_OPTIONS[fmt]})"
                 copy_with_progress(con, sql, f"haim_embeddings.{fmt}", rows)
         finally:
             con.close()

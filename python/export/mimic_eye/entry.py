@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from export.atomic import ExportLock, atomic_dir, remove_stale_temps
+from atomic_fs import atomic_dir, remove_stale_temps
+from export.atomic import ExportLock
 from export.mimic_eye import fingerprint as fp
 from export.mimic_eye import identifiers as ids
 from export.mimic_eye import spreadsheets

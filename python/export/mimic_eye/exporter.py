@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from export.atomic import atomic_dir, atomic_file, temp_name
+from atomic_fs import atomic_dir, atomic_file, temp_name
 from export.mimic_eye import fingerprint as fp
 from export.mimic_eye.csvout import open_private
 from export.mimic_eye.layout import FileSpec

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from export.atomic import atomic_file
+from atomic_fs import atomic_file
 from private_fs import FILE_MODE
 
 MARKER = ".mimic_eye_complete.json"  # inside each patient folder and spreadsheets/, written last

@@ -23,7 +23,6 @@ REFLACX_TARGET_LABELS = REFLACX_TARGETS
 REFLACX_LABELS_FILE = "merged_labels.csv"  # not in the published layout: the project's merged 21-label file
 EYE_GAZE_MASTER_SPREADSHEET = "master_sheet_with_updated_stayId.csv"  # name used by the published notebooks
 REFLACX_RELEASE = "reflacx-1.0.0"
-EYE_GAZE_RELEASE = "egd-cxr-1.0.0"
 
 
 def staging(module: str, table: str) -> str:

@@ -12,9 +12,11 @@ import duckdb
 
 from export.mimic_eye import layout
 from export.mimic_eye.layout import FileSpec
-from export.mimic_eye.sql import ContractError, quote, relation_columns, resolve, select_list, subject_query
+from export.mimic_eye.sql import ContractError, resolve, select_list, subject_query
 from export.relations import MIMIC_EYE_MARTS
+from export.warehouse import relation_columns
 from releases import release_tables
+from sql_quote import quote_ident
 
 MARTS = MIMIC_EYE_MARTS
 # REFLACX per-case tables (lake tables keyed by `id`) and the column keeping the file's row order.
@@ -54,7 +56,7 @@ def _table_stream(
     """A CSV holding all of a subject's rows of one relation, in published column names."""
     cols = relation_columns(con, relation)
     items, names = select_list(cols, wanted, relation, "t")
-    sql = subject_query(items, names, f"{relation} t", f"t.{quote(subject_col)}")
+    sql = subject_query(items, names, f"{relation} t", f"t.{quote_ident(subject_col)}")
     plan.add(key, sql, FileSpec(key, path, tuple(names), index))
 
 
@@ -139,7 +141,7 @@ def _reflacx(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
             ["id", "phase", *names],
             f"{relation} t JOIN {meta} m ON m.id = t.id",
             "m.subject_id",
-            order=["t.id", f"t.{quote(order_col)}"],
+            order=["t.id", f"t.{quote_ident(order_col)}"],
         )
         path = "REFLACX/" + _case_path(catalogue, table)
         plan.add(f"reflacx.{table}", sql, FileSpec(f"reflacx.{table}", path, tuple(names), False, True))
@@ -179,7 +181,7 @@ def _eye_gaze(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
         subject_col=EYE_GAZE_MASTER_PATIENT,
     )
     # Rows keyed by an image are the patient's when the master sheet lists that image for them.
-    pid = quote(next(c for c in (EYE_GAZE_MASTER_PATIENT, "subject_id") if c in master_cols))
+    pid = quote_ident(next(c for c in (EYE_GAZE_MASTER_PATIENT, "subject_id") if c in master_cols))
     owner = f"(SELECT DISTINCT dicom_id, {pid} AS subject_id FROM {master})"
     sources = {
         "eg_bboxes": (layout.staging("eye_gaze", "bounding_boxes"), "bounding_boxes", "dicom_id", None),
@@ -190,9 +192,9 @@ def _eye_gaze(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
         cols = relation_columns(con, relation)
         items, names = select_list(cols, layout.published("eye_gaze", table), relation, "t")
         from_clause = (
-            f"{relation} t JOIN {owner} o ON o.dicom_id = t.{quote(resolve(cols, dicom_col, relation))}"
+            f"{relation} t JOIN {owner} o ON o.dicom_id = t.{quote_ident(resolve(cols, dicom_col, relation))}"
         )
-        order = [f"t.{quote(order_col)}"] if order_col else None
+        order = [f"t.{quote_ident(order_col)}"] if order_col else None
         sql = subject_query(items, names, from_clause, "o.subject_id", order=order)
         plan.add(key, sql, FileSpec(key, f"EyeGaze/{table}.csv", tuple(names), True))
     phrases = layout.staging("eye_gaze", "transcript_phrases")

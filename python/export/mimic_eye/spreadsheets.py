@@ -10,7 +10,9 @@ import duckdb
 from export.mimic_eye import layout
 from export.mimic_eye.csvout import write_stream
 from export.mimic_eye.plan import MARTS
-from export.mimic_eye.sql import quote, relation_columns, select_list
+from export.mimic_eye.sql import select_list
+from export.warehouse import relation_columns
+from sql_quote import quote_ident
 
 FOLDER = "spreadsheets"
 
@@ -93,7 +95,7 @@ def sheets() -> list[Sheet]:
 def sheet_sql(con: duckdb.DuckDBPyConnection, sheet: Sheet) -> tuple[str, list[str]]:
     cols = relation_columns(con, sheet.relation)
     items, names = select_list(cols, sheet.wanted, sheet.relation, "t")
-    order = [f"t.{quote(c)}" for c in sheet.order] or [str(i) for i in range(1, len(items) + 1)]
+    order = [f"t.{quote_ident(c)}" for c in sheet.order] or [str(i) for i in range(1, len(items) + 1)]
     where = f" WHERE {sheet.where}" if sheet.where else ""
     return f"SELECT {', '.join(items)} FROM {sheet.relation} t{where} ORDER BY {', '.join(order)}", names
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import duckdb
-
 from releases import snake
+from sql_quote import quote_ident
 
 # Name of the registered Arrow table holding the subjects to export (one column, subject_id).
 SUBJECTS = "_eye_subjects"
@@ -14,21 +13,6 @@ SUBJECTS = "_eye_subjects"
 
 class ContractError(RuntimeError):
     """The warehouse lacks a relation or column the MIMIC-Eye layout needs."""
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def relation_columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
-    """Column name -> DuckDB type of a view or table; a clear error when it does not exist."""
-    try:
-        rel = con.sql(f"SELECT * FROM {relation} LIMIT 0")
-    except duckdb.Error as exc:
-        raise ContractError(
-            f"warehouse relation {relation} is missing (did `dbt build` run?): {exc}"
-        ) from exc
-    return {name: str(typ) for name, typ in zip(rel.columns, rel.types, strict=True)}
 
 
 def resolve(columns: dict[str, str], name: str, relation: str) -> str:
@@ -77,7 +61,7 @@ def select_list(
             if optional:
                 continue
             raise
-        items.append(f"{render(f'{alias}.{quote(src)}', columns[src], name)} AS {quote(name)}")
+        items.append(f"{render(f'{alias}.{quote_ident(src)}', columns[src], name)} AS {quote_ident(name)}")
         names.append(name)
     return items, names
 

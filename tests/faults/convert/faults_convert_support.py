@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,21 +26,28 @@ def small_raw(out: Path, *releases: str) -> Path:
     return raw
 
 
-def rewrite_gz(path: Path, edit) -> None:
-    path.write_bytes(gzip.compress(edit(gzip.decompress(path.read_bytes()).decode()).encode()))
+rewrite_gz = rawfixture.rewrite_gz
 
 
-def run_convert(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_module(
+    module: str, *args: str | Path, timeout: float = 300, preexec_fn: Callable[[], object] | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m module args…` as a real subprocess of this checkout's code; never raises on failure."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     return subprocess.run(
-        [sys.executable, "-m", "convert", *map(str, args)],
+        [sys.executable, "-m", module, *map(str, args)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        preexec_fn=preexec_fn,
     )
+
+
+def run_convert(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return run_module("convert", *args, timeout=timeout)
 
 
 def leftovers(lake: Path) -> list[str]:

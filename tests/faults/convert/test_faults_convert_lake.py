@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from faults_convert_support import HOSP, ROOT, leftovers, run_convert, small_raw
+from faults_convert_support import HOSP, ROOT, leftovers, run_convert, run_module, small_raw
 
 MANIFEST = "_manifest.json"
 
@@ -168,15 +168,14 @@ def test_full_disk_while_writing_the_manifest(tmp_path):
     raw = small_raw(tmp_path, "mimic-iv-ed-2.2")
     lake = tmp_path / "lake"
     tables = ["ed/edstays", "ed/triage", "ed/diagnosis", "ed/vitalsign", "ed/pyxis", "ed/medrecon"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
-    done = subprocess.run(
-        [sys.executable, "-m", "convert", str(raw), "--lake", str(lake), "--only", *tables],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    done = run_module(
+        "convert",
+        raw,
+        "--lake",
+        lake,
+        "--only",
+        *tables,
         timeout=120,
-        check=False,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000)),
     )
     assert done.returncode == 2

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from faults_convert_support import ROOT, run_convert, small_raw
+from faults_convert_support import run_convert, run_module, small_raw
 
 from convert import builders
 from convert.runner import Options, convert
@@ -64,15 +62,15 @@ def test_convert_subprocess_under_umask_022_writes_owner_only(tmp_path):
 
 def test_synth_under_umask_022_writes_owner_only(tmp_path):
     out = tmp_path / "raw"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
-    done = subprocess.run(
-        [sys.executable, "-m", "synth", "--out", str(out), "--subjects", "20", "--seed", "3"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    done = run_module(
+        "synth",
+        "--out",
+        out,
+        "--subjects",
+        "20",
+        "--seed",
+        "3",
         timeout=240,
-        check=False,
         preexec_fn=lambda: os.umask(0o022),
     )
     assert done.returncode == 0, done.stderr

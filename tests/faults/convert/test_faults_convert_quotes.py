@@ -32,33 +32,31 @@ def _assert_refused(raw: Path, lake: Path, table: str, path: Path, line: int) ->
     return done.stderr
 
 
-def test_unclosed_quote_in_a_column_without_free_text(tmp_path):
+def _refused_after(tmp_path: Path, table: str, old: str, new: str, marker: str) -> str:
+    """Replace the first `old` by `new` in the MIMIC-IV 2.2 file of `table` (hosp/...): the converter must
+    refuse the table at the line that now holds `marker`. Returns its stderr."""
     raw = small_raw(tmp_path, "mimic-iv-2.2")
-    path = raw / HOSP / "admissions.csv.gz"
+    path = raw / HOSP / f"{table.split('/')[1]}.csv.gz"
+    rewrite_gz(path, lambda t: t.replace(old, new, 1))
+    line = _line_of(gzip.decompress(path.read_bytes()).decode(), marker)
+    return _assert_refused(raw, tmp_path / "lake", table, path, line)
+
+
+def test_unclosed_quote_in_a_column_without_free_text(tmp_path):
     # Open a quote at the start of row 2's admission_type and never close it: the next quote in the file
     # (row 3's quoted value) closes it, and every line in between becomes one value.
-    rewrite_gz(path, lambda t: t.replace("\n10000033,", '\n10000033,"', 1))
-    line = _line_of(gzip.decompress(path.read_bytes()).decode(), '10000033,"')
-    err = _assert_refused(raw, tmp_path / "lake", "hosp/admissions", path, line)
+    err = _refused_after(tmp_path, "hosp/admissions", "\n10000033,", '\n10000033,"', '10000033,"')
     assert "spans lines in a column that holds no free text" in err or "quote out of place" in err
 
 
 def test_stray_quote_in_a_free_text_column_is_caught_by_where_quotes_stand(tmp_path):
-    raw = small_raw(tmp_path, "mimic-iv-2.2")
-    path = raw / HOSP / "labevents.csv.gz"
     # labevents.comments may span lines: the unclosed quote there is caught where it closes, before text.
-    rewrite_gz(path, lambda t: t.replace(",text 0\n", ',"text 0\n', 1))
-    line = _line_of(gzip.decompress(path.read_bytes()).decode(), '"text 0')
-    err = _assert_refused(raw, tmp_path / "lake", "hosp/labevents", path, line)
+    err = _refused_after(tmp_path, "hosp/labevents", ",text 0\n", ',"text 0\n', '"text 0')
     assert "quote out of place" in err
 
 
 def test_quote_in_the_middle_of_a_value(tmp_path):
-    raw = small_raw(tmp_path, "mimic-iv-2.2")
-    path = raw / HOSP / "admissions.csv.gz"
-    rewrite_gz(path, lambda t: t.replace(",plain,", ',pla"in,', 1))
-    line = _line_of(gzip.decompress(path.read_bytes()).decode(), 'pla"in')
-    err = _assert_refused(raw, tmp_path / "lake", "hosp/admissions", path, line)
+    err = _refused_after(tmp_path, "hosp/admissions", ",plain,", ',pla"in,', 'pla"in')
     assert "quote out of place" in err
 
 

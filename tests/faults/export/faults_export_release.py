@@ -4,20 +4,22 @@ the fault tests share."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from dbt_env import dbt_env
+
 REPO = Path(__file__).resolve().parents[3]
-PROFILES = REPO / "profiles"
+sys.path.insert(0, str(REPO / "tests"))
+
+from shared_dirs import shared_dir  # noqa: E402
+
 SUBJECTS = 40
 SEED = 3
 GROUP = "faults_export_release"  # tests on the shared release run on one xdist worker
@@ -43,17 +45,6 @@ def run(cmd: list[str], env: dict[str, str] | None = None, check: bool = True) -
         tail = (proc.stdout + proc.stderr)[-4000:]
         raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({proc.returncode}):\n{tail}")
     return proc
-
-
-def dbt_env(lake: Path, db: Path) -> dict[str, str]:
-    return dict(
-        os.environ,
-        MIMIC_LAKE=str(lake),
-        MIMIC_DUCKDB_PATH=str(db),
-        DBT_PROFILES_DIR=str(PROFILES),
-        DO_NOT_TRACK="1",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
 
 
 def synth(raw: Path, seed: int = SEED, subjects: int = SUBJECTS) -> None:
@@ -90,21 +81,6 @@ def build_release(root: Path) -> Release:
     convert(rel.raw, rel.lake)
     dbt_build(rel)
     return rel
-
-
-@contextlib.contextmanager
-def shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
-    """A folder every xdist worker of this run shares, built once under a lock: yields (folder, built)."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    folder, done = root / name, root / f"{name}.done"
-    with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        built = done.exists()
-        folder.mkdir(exist_ok=True)
-        yield folder, built
-        done.touch()
 
 
 def shared_release(tmp_path_factory: pytest.TempPathFactory) -> Release:
