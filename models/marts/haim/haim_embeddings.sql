@@ -48,8 +48,7 @@ select
     {%- for family, prefix, item_count in families %}
         {%- for feature in range(item_count * statistic_count) %}
             {%- set item, statistic = feature // statistic_count, feature % statistic_count + 1 %}
-            coalesce({{ family }}_features.item_statistics[{{ item }}][{{ statistic }}], 0)
-            as {{ prefix }}_{{ feature }},
+            coalesce({{ family }}_features.item_statistics[{{ item }}][{{ statistic }}], 0) as {{ prefix }}_{{ feature }},
         {%- endfor %}
     {%- endfor %}
     images.split,
