@@ -17,8 +17,12 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 log = logging.getLogger("export")
 
@@ -202,6 +206,26 @@ def one_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
+@contextlib.contextmanager
+def sigint_recorded() -> Iterator[threading.Event]:
+    """While inside, Ctrl-C still raises KeyboardInterrupt and is also recorded: DuckDB stops a query on
+    Ctrl-C but reports it as a plain "Query interrupted" error, which main() must still treat as Ctrl-C."""
+    seen = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield seen
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        seen.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Everything this process and its workers create (exports, temporary files, DuckDB spill folders) holds
     # patient data: owner-only whatever the user's umask.
@@ -219,16 +243,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    try:
-        if args.command is None:
-            return _run_all(args, subs)
-        return int(args.run(args))
-    except KeyboardInterrupt:
-        log.error("interrupted; completed samples are kept and a re-run resumes")
-        return 130
-    except Exception as exc:  # every failure ends in one line; --debug shows where it came from
-        if args.debug:
-            log.exception("%s", one_line(exc))
-        else:
-            print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 2
+    with sigint_recorded() as interrupted:
+        try:
+            if args.command is None:
+                return _run_all(args, subs)
+            return int(args.run(args))
+        except KeyboardInterrupt:
+            log.error("interrupted; completed samples are kept and a re-run resumes")
+            return 130
+        except Exception as exc:  # every failure ends in one line; --debug shows where it came from
+            if interrupted.is_set():  # a Ctrl-C that DuckDB met inside a query and reported as its own error
+                log.error("interrupted; completed samples are kept and a re-run resumes")
+                return 130
+            if args.debug:
+                log.exception("%s", one_line(exc))
+            else:
+                print(f"error: {one_line(exc)}", file=sys.stderr)
+            return 2

@@ -8,14 +8,10 @@ import argparse
 import logging
 import os
 import shutil
-import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import duckdb
 
@@ -49,27 +45,6 @@ class Written:
     seconds: float
 
 
-@contextmanager
-def sigint_recorded() -> Iterator[threading.Event]:
-    """While inside, Ctrl-C still raises KeyboardInterrupt and is also recorded: DuckDB turns the
-    KeyboardInterrupt it meets mid-query into a plain "Query interrupted" error, which the caller maps
-    back."""
-    seen = threading.Event()
-    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
-        yield seen
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        seen.set()
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield seen
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def copy_with_progress(con: duckdb.DuckDBPyConnection, sql: str, desc: str, total_rows: int) -> None:
     """Run `sql` (a COPY) in this thread while a daemon thread moves a bar along `con.query_progress()`.
 
@@ -86,21 +61,16 @@ def copy_with_progress(con: duckdb.DuckDBPyConnection, sql: str, desc: str, tota
 
     follower = threading.Thread(target=follow, name="haim-embeddings-progress", daemon=True)
     finished = False
-    with sigint_recorded() as interrupted:
-        follower.start()
-        try:
-            con.execute(sql)
-            finished = True
-        except (RuntimeError, duckdb.InterruptException) as exc:
-            if interrupted.is_set():
-                raise KeyboardInterrupt from exc
-            raise
-        finally:
-            stop.set()
-            follower.join()
-            if finished:
-                bar.update(total_rows - bar.n)
-            bar.close()
+    follower.start()
+    try:
+        con.execute(sql)
+        finished = True
+    finally:
+        stop.set()
+        follower.join()
+        if finished:
+            bar.update(total_rows - bar.n)
+        bar.close()
 
 
 def write(
