@@ -4,6 +4,17 @@
     procedure series are per ICU stay, lab series per admission. Events whose value is NULL or NaN are dropped,
     as HAIM's pivot drops them. event_time is what bounds the event: charttime (chart, lab) or storetime
     (procedure, strict mode only; HAIM carries it as the procedure series' time). -#}
+{#- Where each family's events, their dictionary, series key, bounding time and value are: the one thing
+    that differs between the three families. -#}
+{%- set family_sources = [
+    {'family': 'chart', 'events': 'stg_mimiciv_icu__chartevents', 'dictionary': 'stg_mimiciv_icu__d_items',
+     'series_key': 'stay_id', 'event_time': 'charttime', 'value': 'valuenum'},
+    {'family': 'lab', 'events': 'stg_mimiciv_hosp__labevents', 'dictionary': 'stg_mimiciv_hosp__d_labitems',
+     'series_key': 'hadm_id', 'event_time': 'charttime', 'value': 'valuenum'},
+    {'family': 'procedure', 'events': 'stg_mimiciv_icu__procedureevents',
+     'dictionary': 'stg_mimiciv_icu__d_items', 'series_key': 'stay_id', 'event_time': 'storetime',
+     'value': 'value'},
+] %}
 with
 
 items as (
@@ -15,63 +26,28 @@ items as (
 samples as (
     select * from {{ ref('haim_samples') }}
 ),
-
-chart_dictionary as (
-    select * from {{ ref('stg_mimiciv_icu__d_items') }}
-),
-
-lab_dictionary as (
-    select * from {{ ref('stg_mimiciv_hosp__d_labitems') }}
-),
-
-chart_events as (
-    select
-        'chart' as family,
-        chartevents.stay_id as series_key,
-        chartevents.row_index,
-        chartevents.charttime as event_time,
-        chartevents.valuenum as value,
-        chart_dictionary.label
-    from {{ ref('stg_mimiciv_icu__chartevents') }} as chartevents
-    inner join chart_dictionary
-        on chartevents.itemid = chart_dictionary.itemid
-    where chartevents.stay_id in (select samples.stay_id from samples)
-),
-
-lab_events as (
-    select
-        'lab' as family,
-        labevents.hadm_id as series_key,
-        labevents.row_index,
-        labevents.charttime as event_time,
-        labevents.valuenum as value,
-        lab_dictionary.label
-    from {{ ref('stg_mimiciv_hosp__labevents') }} as labevents
-    inner join lab_dictionary
-        on labevents.itemid = lab_dictionary.itemid
-    where labevents.hadm_id in (select samples.hadm_id from samples)
-),
-
-procedure_events as (
-    select
-        'procedure' as family,
-        procedureevents.stay_id as series_key,
-        procedureevents.row_index,
-        procedureevents.storetime as event_time,
-        cast(procedureevents.value as double) as value,
-        chart_dictionary.label
-    from {{ ref('stg_mimiciv_icu__procedureevents') }} as procedureevents
-    inner join chart_dictionary
-        on procedureevents.itemid = chart_dictionary.itemid
-    where procedureevents.stay_id in (select samples.stay_id from samples)
-),
-
+{% for source in family_sources %}
+    {{ source.family }}_events as (
+        select
+            '{{ source.family }}' as family,
+            events.{{ source.series_key }} as series_key,
+            events.row_index,
+            events.{{ source.event_time }} as event_time,
+            cast(events.{{ source.value }} as double) as value,
+            dictionary.label
+        from {{ ref(source.events) }} as events
+        inner join {{ ref(source.dictionary) }} as dictionary
+            on events.itemid = dictionary.itemid
+        where events.{{ source.series_key }} in (select samples.{{ source.series_key }} from samples)
+    ),
+{% endfor %}
 all_events as (
-    select * from chart_events
-    union all
-    select * from lab_events
-    union all
-    select * from procedure_events
+    {%- for source in family_sources %}
+        select * from {{ source.family }}_events
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 )
 
 select
