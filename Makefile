@@ -56,7 +56,7 @@ demo: synth convert dbt export
 MIMIC_CONCEPTS_ARGS ?= $(if $(wildcard $(BIN)/duckdb),--engine cli --duckdb-cli $(BIN)/duckdb,)
 mimic-code: venv
 	@test -n "$(MIMIC_CODE)" || { echo "usage: make mimic-code MIMIC_CODE=/path/to/mimic-code" >&2; exit 2; }
-	$(BIN)/python -m mimic_concepts --mimic-code "$(MIMIC_CODE)" --warehouse "$(WAREHOUSE)" \
+	$(BIN)/python -m mimic_mm.concepts --mimic-code "$(MIMIC_CODE)" --warehouse "$(WAREHOUSE)" \
 		$(MIMIC_CONCEPTS_ARGS)
 
 lint: venv

@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
+from mimic_mm.releases.catalog import duckdb_type, release_tables
 from process_memory import PeakRss
-from releases.catalog import duckdb_type, release_tables
 
 log = logging.getLogger("bench_convert")
 ROOT = Path(__file__).resolve().parents[1]

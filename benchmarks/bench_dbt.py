@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
-from dbt_env import dbt_env
+from mimic_mm.dbt_env import dbt_env
 from process_memory import PeakRss
 
 PROJECT = Path(__file__).resolve().parents[1]

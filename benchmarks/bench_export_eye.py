@@ -32,7 +32,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from dbt_env import dbt_env
+from mimic_mm.dbt_env import dbt_env
 from process_memory import PeakRss
 
 log = logging.getLogger("bench_export_eye")

@@ -37,10 +37,10 @@ import psutil
 import pyarrow.dataset as ds
 from PIL import Image
 
-from cores import available_cpus
-from export.haim.spec import attributes
-from export.progress import Summary, human_bytes
-from export.warehouse import connect
+from mimic_mm.cores import available_cpus
+from mimic_mm.export.haim.spec import attributes
+from mimic_mm.export.progress import Summary, human_bytes
+from mimic_mm.export.warehouse import connect
 from process_memory import PeakRss
 
 log = logging.getLogger("bench_export_haim")

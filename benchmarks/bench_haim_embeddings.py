@@ -39,11 +39,11 @@ import numpy as np
 import pandas as pd
 
 from bench_dbt import PROJECT, prepare_lake, run_measured
-from dbt_env import dbt_env
-from export.haim_embeddings.layout import MART
-from export.progress import Summary, human_bytes, progress_bar
-from export.warehouse import connect
-from haim_patient import load_patient
+from mimic_mm.dbt_env import dbt_env
+from mimic_mm.export.haim_embeddings.layout import MART
+from mimic_mm.export.progress import Summary, human_bytes, progress_bar
+from mimic_mm.export.warehouse import connect
+from mimic_mm.haim_patient import load_patient
 
 sys.path.insert(0, str(PROJECT / "tests" / "haim_embeddings"))
 import haim_reference

@@ -20,8 +20,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from mimic_mm.synth.generate import generate
 from process_memory import PeakRss
-from synth.generate import generate
 
 BIG = [
     "chartevents",

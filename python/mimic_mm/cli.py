@@ -4,6 +4,7 @@ mimic-mm synth --out build/raw --subjects 200     (= python -m synth)
 mimic-mm convert build/raw --lake build/lake      (= python -m convert)
 mimic-mm dbt build                                (dbt on this package's project, see run_dbt)
 mimic-mm export --out build/export                (= python -m export)
+mimic-mm concepts --mimic-code ~/mimic-code       (= python -m mimic_concepts)
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from pathlib import Path
 
 from mimic_mm.project import dbt_project_dir
 
-# step -> (module whose main(argv) runs it, one-line help). `python -m <module>` stays the same command.
+# step -> (module whose main(argv) runs it, one-line help). `python -m mimic_mm.<step>` (or the
+# top-level `python -m <step>` alias) runs the same code.
 STEPS = {
-    "synth": ("synth.__main__", "write a synthetic release in the published file formats"),
-    "convert": ("convert.__main__", "convert a release download into the typed Parquet lake"),
+    "synth": ("mimic_mm.synth.__main__", "write a synthetic release in the published file formats"),
+    "convert": ("mimic_mm.convert.__main__", "convert a release download into the typed Parquet lake"),
     "dbt": ("", "run dbt on the project (e.g. `mimic-mm dbt build`, `mimic-mm dbt docs generate`)"),
-    "export": ("export.cli", "write the HAIM-MIMIC-MM pickles and MIMIC-Eye folders from the warehouse"),
+    "export": (
+        "mimic_mm.export.cli",
+        "write the HAIM-MIMIC-MM pickles and MIMIC-Eye folders from the warehouse",
+    ),
+    "concepts": ("mimic_mm.concepts.__main__", "build mimic-code's DuckDB concepts into mimiciv_derived"),
 }
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import rawfixture
 
-from convert.detect import detect
-from convert.runner import Options, convert
+from mimic_mm.convert.detect import detect
+from mimic_mm.convert.runner import Options, convert
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from convert.freetext import is_free_text
-from releases import ReleaseTable, release_tables
+from mimic_mm.convert.freetext import is_free_text
+from mimic_mm.releases import ReleaseTable, release_tables
 
 SLUGS = {
     "mimic-iv": "mimiciv",

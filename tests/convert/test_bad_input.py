@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import rawfixture
 
-from convert.__main__ import main
-from convert.inflated_fs import InflatedStream
-from convert.rawfile import RawScan
+from mimic_mm.convert.__main__ import main
+from mimic_mm.convert.inflated_fs import InflatedStream
+from mimic_mm.convert.rawfile import RawScan
 
 ED = "physionet.org/files/mimic-iv-ed/2.2/ed"
 NOTE = "physionet.org/files/mimic-iv-note/2.2/note"

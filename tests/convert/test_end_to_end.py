@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from convert.detect import locate
-from convert.schema import all_lake_tables, lake_schema
-from releases import release_tables
-from releases.lake import ROW_ORDER_MODULES
+from mimic_mm.convert.detect import locate
+from mimic_mm.convert.schema import all_lake_tables, lake_schema
+from mimic_mm.releases import release_tables
+from mimic_mm.releases.lake import ROW_ORDER_MODULES
 
 
 def _raw_records(path: Path) -> int:

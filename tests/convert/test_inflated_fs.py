@@ -12,10 +12,18 @@ import pyarrow.parquet as pq
 import pytest
 import rawfixture
 
-from convert import inflated_fs
-from convert.__main__ import main
-from convert.inflated_fs import INFLATED, MAX_GUESS, WRAP, InflatedStream, SizeGuessWrong, attach, guess_size
-from convert.rawfile import scan
+from mimic_mm.convert import inflated_fs
+from mimic_mm.convert.__main__ import main
+from mimic_mm.convert.inflated_fs import (
+    INFLATED,
+    MAX_GUESS,
+    WRAP,
+    InflatedStream,
+    SizeGuessWrong,
+    attach,
+    guess_size,
+)
+from mimic_mm.convert.rawfile import scan
 
 ROWS = 50_000
 

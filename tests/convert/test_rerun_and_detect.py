@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 import rawfixture
 
-from convert.__main__ import main
-from convert.detect import detect
-from convert.errors import ConvertError
-from convert.rawfile import RecordCounter, line_of_record
-from convert.runner import Options, convert
+from mimic_mm.convert.__main__ import main
+from mimic_mm.convert.detect import detect
+from mimic_mm.convert.errors import ConvertError
+from mimic_mm.convert.rawfile import RecordCounter, line_of_record
+from mimic_mm.convert.runner import Options, convert
 
 ED = "physionet.org/files/mimic-iv-ed/2.2/ed"
 

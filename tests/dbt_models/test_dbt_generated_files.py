@@ -6,8 +6,8 @@ import pytest
 import yaml
 from dbt_harness import PROJECT
 
-from releases import lake_tables
-from releases.dbt_yml import (
+from mimic_mm.releases import lake_tables
+from mimic_mm.releases.dbt_yml import (
     REFLACX_TARGETS,
     SOURCE_OF_MODULE,
     _expand_models_yml,

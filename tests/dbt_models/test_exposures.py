@@ -15,9 +15,9 @@ import duckdb
 import pytest
 from dbt_harness import PROJECT, Warehouse, dbt
 
-from export.mimic_eye.plan import MARTS, build_plan
-from export.mimic_eye.spreadsheets import sheets
-from export.relations import EXPOSURES, LAKE_LINEAGE, haim_relations, mimic_eye_relations, model_name
+from mimic_mm.export.mimic_eye.plan import MARTS, build_plan
+from mimic_mm.export.mimic_eye.spreadsheets import sheets
+from mimic_mm.export.relations import EXPOSURES, LAKE_LINEAGE, haim_relations, mimic_eye_relations, model_name
 
 RELATION = re.compile(r"\b((?:staging|marts)\.\w+)")
 EXPORT_COMMAND = {"haim_pickles": "haim", "mimic_eye": "mimic-eye"}

@@ -1,5 +1,6 @@
-"""The key list in python/releases/keys.tsv is mimic-code's constraint.sql (every primary and foreign key),
-every key reaches the staging models yml as a dbt test, and every mart carries a contract and a key test."""
+"""The key list in python/mimic_mm/releases/keys.tsv is mimic-code's constraint.sql (every primary and
+foreign key), every key reaches the staging models yml as a dbt test, and every mart carries a contract and a
+key test."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from releases.dbt_yml import published_keys
+from mimic_mm.releases.dbt_yml import published_keys
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONSTRAINTS = PROJECT.parent / "shared" / "peers" / "mimic-code" / "mimic-iv" / "buildmimic" / "postgres"

@@ -12,7 +12,7 @@ import eye_fixture_lake as fixture_lake
 import pytest
 from eye_expect import export_args
 
-from dbt_env import dbt_env
+from mimic_mm.dbt_env import dbt_env
 
 REPO = Path(__file__).resolve().parents[2]
 SUBJECTS, SEED = 200, 1  # at this size the release holds every edge case the tests need (eye_expect.roles)
@@ -54,7 +54,7 @@ def mini(tmp_path_factory: pytest.TempPathFactory) -> fixture_lake.Release:
 
 
 def _export(release: fixture_lake.Release, out: Path) -> Path:
-    from export.mimic_eye import run
+    from mimic_mm.export.mimic_eye import run
 
     assert run(export_args(release.db, out)) == 0
     return out

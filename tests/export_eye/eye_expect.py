@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from releases.lake import is_row_order
+from mimic_mm.releases.lake import is_row_order
 
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d")
 
@@ -93,7 +93,7 @@ def cohort(lake_dir: Path) -> set[int]:
 
 
 def export_args(db: Path, out: Path, **overrides) -> argparse.Namespace:
-    from export.mimic_eye.cli import add_arguments
+    from mimic_mm.export.mimic_eye.cli import add_arguments
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
-from releases import REFLACX_TARGETS, SOURCE_OF_MODULE, snake
-from releases.lake import all_tables, table_columns
+from mimic_mm.releases import REFLACX_TARGETS, SOURCE_OF_MODULE, snake
+from mimic_mm.releases.lake import all_tables, table_columns
 
 BOTH, REFLACX_ONLY, EYE_ONLY, NO_ED, NO_ICU, OTHER = (
     10000032,

@@ -12,12 +12,12 @@ import pytest
 from eye_expect import export_args
 from eye_fixture_lake import BOTH, EYE_SUBJECTS, REFLACX_ONLY
 
-from export.atomic import LOCK_NAME
-from export.mimic_eye import run, verify
-from export.mimic_eye.cli import add_verify_arguments
-from export.mimic_eye.entry import SettingsChangedError
-from export.mimic_eye.fingerprint import MANIFEST
-from export.mimic_eye.patient import PatientWriter
+from mimic_mm.export.atomic import LOCK_NAME
+from mimic_mm.export.mimic_eye import run, verify
+from mimic_mm.export.mimic_eye.cli import add_verify_arguments
+from mimic_mm.export.mimic_eye.entry import SettingsChangedError
+from mimic_mm.export.mimic_eye.fingerprint import MANIFEST
+from mimic_mm.export.mimic_eye.patient import PatientWriter
 
 pytestmark = pytest.mark.xdist_group("eye_export")
 

@@ -12,8 +12,8 @@ import pytest
 from eye_expect import canon, cohort, lake, read_export, roles, rows
 from PIL import Image
 
-from atomic_fs import is_temp
-from export.mimic_eye import layout
+from mimic_mm.atomic_fs import is_temp
+from mimic_mm.export.mimic_eye import layout
 
 pytestmark = pytest.mark.xdist_group("eye_export")
 ROLES = ("both", "reflacx_only_discarded", "eye_only_truncated", "no_ed", "no_icu")
@@ -249,8 +249,8 @@ def test_outputs_are_owner_only(exported: Path) -> None:
 def test_verify_accepts_real_export(release, exported: Path) -> None:
     import argparse
 
-    from export.mimic_eye import verify
-    from export.mimic_eye.cli import add_verify_arguments
+    from mimic_mm.export.mimic_eye import verify
+    from mimic_mm.export.mimic_eye.cli import add_verify_arguments
 
     parser = argparse.ArgumentParser()
     add_verify_arguments(parser)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from releases.lake import is_row_order
+from mimic_mm.releases.lake import is_row_order
 
 # attribute → (lake tables, rows of the subject it keeps, dictionary table, time column), per SPEC
 # "HAIM pickles".

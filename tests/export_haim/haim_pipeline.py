@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbt_env import dbt_env
+from mimic_mm.dbt_env import dbt_env
 
 REPO = Path(__file__).resolve().parents[2]
 SUBJECTS = 200
@@ -50,13 +50,13 @@ GROUP = "haim_release"  # tests sharing the release run on one xdist worker (bui
 
 def haim_args(db: Path, out: Path, *argv: str) -> argparse.Namespace:
     """The namespace `python -m export haim --db DB --out OUT ARGV…` gives."""
-    from export.cli import build_parser
+    from mimic_mm.export.cli import build_parser
 
     parser, _ = build_parser()
     return parser.parse_args(["haim", "--db", str(db), "--out", str(out), *argv])
 
 
 def run_haim(db: Path, out: Path, *argv: str) -> int:
-    from export.haim import run
+    from mimic_mm.export.haim import run
 
     return run(haim_args(db, out, *argv))

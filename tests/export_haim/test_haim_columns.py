@@ -9,10 +9,10 @@ import haim_pipeline
 import pytest
 from haim_pipeline import GROUP, run_haim
 
-from export.haim.release_columns import expected_columns, reference_columns
-from export.haim.spec import attributes
-from haim_patient import ATTRIBUTES, load_patient, read_key_ids
-from releases.catalog import release_tables
+from mimic_mm.export.haim.release_columns import expected_columns, reference_columns
+from mimic_mm.export.haim.spec import attributes
+from mimic_mm.haim_patient import ATTRIBUTES, load_patient, read_key_ids
+from mimic_mm.releases.catalog import release_tables
 from shared_dirs import shared_dir
 
 pytestmark = pytest.mark.xdist_group(GROUP)
@@ -40,7 +40,7 @@ def test_rule_gives_the_reference_columns_for_2_2() -> None:
 def test_packaged_reference_is_the_shared_file() -> None:
     if not SHARED_REFERENCE.is_file():
         pytest.skip(f"{SHARED_REFERENCE} is absent (only the project's development checkout has it)")
-    packaged = REPO / "python" / "export" / "haim" / "reference_columns.tsv"
+    packaged = REPO / "python" / "mimic_mm" / "export" / "haim" / "reference_columns.tsv"
     body = [x for x in packaged.read_text(encoding="utf-8").splitlines() if not x.startswith("# Copied")]
     body = [
         x for x in body if not x.startswith("# in the pickles the HAIM") and not x.startswith("# check the")

@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from atomic_fs import atomic_dir, atomic_file, remove_stale_temps
-from export.atomic import ExportLock, ExportLockedError
-from export.selection import Shard, parse_shard, parse_subjects, select_subjects
-from export.stream import StreamOrderError, merge_by_subject, stream_by_subject
-from export.warehouse import WarehouseError, connect
+from mimic_mm.atomic_fs import atomic_dir, atomic_file, remove_stale_temps
+from mimic_mm.export.atomic import ExportLock, ExportLockedError
+from mimic_mm.export.selection import Shard, parse_shard, parse_subjects, select_subjects
+from mimic_mm.export.stream import StreamOrderError, merge_by_subject, stream_by_subject
+from mimic_mm.export.warehouse import WarehouseError, connect
 
 
 @pytest.fixture()

@@ -17,12 +17,19 @@ import pytest
 from haim_expect import SPEC, Lake, ordered_rows, rows
 from haim_pipeline import GROUP, run_haim
 
-from export.atomic import ExportLock, ExportLockedError
-from export.cli import main as export_main
-from export.haim.portable_pickle import dumps
-from export.haim.release_columns import expected_columns
-from export.haim.spec import attributes
-from haim_patient import ATTRIBUTES, Patient_ICU, UnsafePickleError, load_patient, read_key_ids, safe_load
+from mimic_mm.export.atomic import ExportLock, ExportLockedError
+from mimic_mm.export.cli import main as export_main
+from mimic_mm.export.haim.portable_pickle import dumps
+from mimic_mm.export.haim.release_columns import expected_columns
+from mimic_mm.export.haim.spec import attributes
+from mimic_mm.haim_patient import (
+    ATTRIBUTES,
+    Patient_ICU,
+    UnsafePickleError,
+    load_patient,
+    read_key_ids,
+    safe_load,
+)
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 SPEC_DERIVED = {a.name: a.derived for a in attributes()}

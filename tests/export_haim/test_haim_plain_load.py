@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from haim_pipeline import GROUP
 
-from haim_patient import ATTRIBUTES, load_patient, read_key_ids
+from mimic_mm.haim_patient import ATTRIBUTES, load_patient, read_key_ids
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 
@@ -37,7 +37,7 @@ import importlib.abc, json, pickle, sys, types
 class Blocked(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         top = name.split(".")[0]
-        if top in {"haim_patient", "export", "releases", "synth", "convert", "MIMIC_IV_HAIM_API"}:
+        if top in {"mimic_mm", "haim_patient", "export", "releases", "synth", "convert", "MIMIC_IV_HAIM_API"}:
             raise ImportError(f"{name} must not be needed to load a sample")
         return None
 

@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from export.haim.portable_pickle import dumps
-from haim_patient import ATTRIBUTES, SAFE_GLOBALS, Patient_ICU, UnsafePickleError, safe_load
+from mimic_mm.export.haim.portable_pickle import dumps
+from mimic_mm.haim_patient import ATTRIBUTES, SAFE_GLOBALS, Patient_ICU, UnsafePickleError, safe_load
 
 FORBIDDEN_PREFIXES = (
     "numpy._core",
     "numpy.core",
     "pandas.core",
     "pandas._libs",
+    "mimic_mm",
     "haim_patient",
     "export",
     "__main__",

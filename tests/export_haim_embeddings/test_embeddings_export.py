@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from embeddings_conftest_link import GROUP, LABELS, REPO, plant_mart
 
-from export.cli import main as export_main
-from export.haim_embeddings.layout import MART, ordered_query
+from mimic_mm.export.cli import main as export_main
+from mimic_mm.export.haim_embeddings.layout import MART, ordered_query
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 
@@ -257,7 +257,7 @@ def test_verify_finds_the_folder_under_an_export_root(csv_out: Path, mart_db: Pa
 
 def test_every_export_run_includes_this_one(planted_db: Path, tmp_path: Path) -> None:
     """`python -m export --out OUT` runs this exporter into OUT/haim-embeddings."""
-    from export.cli import ALL_EXPORTS, build_parser
+    from mimic_mm.export.cli import ALL_EXPORTS, build_parser
 
     assert ALL_EXPORTS["haim-embeddings"] == "haim-embeddings"
     _, subs = build_parser()

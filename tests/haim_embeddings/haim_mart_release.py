@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbt_env import dbt_env
+from mimic_mm.dbt_env import dbt_env
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbt_env import dbt_env
+from mimic_mm.dbt_env import dbt_env
 
 pytestmark = pytest.mark.xdist_group("haim_mart_release")
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from test_haim_embeddings_mart import KEY, assert_agrees
 
-from haim_patient import ATTRIBUTES, read_key_ids, sample_path
+from mimic_mm.haim_patient import ATTRIBUTES, read_key_ids, sample_path
 
 pytestmark = pytest.mark.xdist_group("haim_mart_release")
 REPO = Path(__file__).resolve().parents[2]

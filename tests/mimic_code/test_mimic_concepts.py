@@ -13,7 +13,7 @@ import pytest
 from mimic_code_compare import SCHEMA, TableDiff, compare_all, tables
 from mimic_code_harness import BIN, PROJECT, MimicCodeBuild, duckdb_cli
 
-from mimic_concepts import concept_files, concepts_dir, copy_warehouse
+from mimic_mm.concepts import concept_files, concepts_dir, copy_warehouse
 
 pytestmark = pytest.mark.xdist_group("mimic_code")
 

@@ -7,21 +7,21 @@ import duckdb
 import pytest
 from mimic_code_harness import MimicCodeBuild, require_mimic_code
 
-from releases.catalog import SOURCE_OF_MODULE
-from releases.lake import all_tables, table_columns
-from releases.mimic_schemas import TYPES_FILE, mimic_code_types, types_from_create_sql, types_tsv
+from mimic_mm.releases.catalog import SOURCE_OF_MODULE
+from mimic_mm.releases.lake import all_tables, table_columns
+from mimic_mm.releases.mimic_schemas import TYPES_FILE, mimic_code_types, types_from_create_sql, types_tsv
 
 pytestmark = pytest.mark.xdist_group("mimic_code")
 
 
 def test_type_table_is_mimic_codes_create_sql() -> None:
-    """python/releases/mimic_code_types.tsv holds what DuckDB makes of mimic-code's create.sql (FLOAT is a
-    32-bit REAL in DuckDB), so regenerating it from the checkout changes nothing."""
+    """python/mimic_mm/releases/mimic_code_types.tsv holds what DuckDB makes of mimic-code's create.sql (FLOAT
+    is a 32-bit REAL in DuckDB), so regenerating it from the checkout changes nothing."""
     create_sql = require_mimic_code() / "mimic-iv" / "buildmimic" / "postgres" / "create.sql"
     rows = types_from_create_sql(create_sql)
     from importlib import resources
 
-    packaged = resources.files("releases").joinpath(TYPES_FILE).read_text(encoding="utf-8")
+    packaged = resources.files("mimic_mm.releases").joinpath(TYPES_FILE).read_text(encoding="utf-8")
     assert packaged == types_tsv(rows)
     assert mimic_code_types()[("mimiciv_icu", "chartevents", "valuenum")] == "FLOAT"
     assert mimic_code_types()[("mimiciv_icu", "inputevents", "rate")] == "FLOAT"

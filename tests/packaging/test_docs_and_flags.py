@@ -19,7 +19,7 @@ def test_readme_points_only_at_files_in_the_repository() -> None:
     # Paths under a folder of the repository (others are export layouts, build outputs or user paths).
     folders = {p.name for p in PROJECT.iterdir() if p.is_dir() and p.name not in ("build", ".venv")}
     mentioned = {m for m in REPO_PATH.findall(readme) if m.split("/", 1)[0] in folders}
-    assert "docs/architecture.md" in mentioned and "python/export/relations.py" in mentioned
+    assert "docs/architecture.md" in mentioned and "python/mimic_mm/export/relations.py" in mentioned
     missing = sorted(m for m in mentioned if not (PROJECT / m).exists())
     assert not missing, f"README mentions files that are not in the repository: {missing}"
 
@@ -33,7 +33,7 @@ def test_memory_limit_is_spelled_alike(command: list[str]) -> None:
 
 
 def test_convert_accepts_sizes_and_the_old_flag() -> None:
-    from convert.__main__ import parse_args
+    from mimic_mm.convert.__main__ import parse_args
 
     assert parse_args(["raw", "--lake", "l", "--memory-limit", "512MB"]).memory_limit_gb == 0.5
     assert parse_args(["raw", "--lake", "l", "--memory-limit", "3GB"]).memory_limit_gb == 3.0

@@ -67,11 +67,36 @@ def test_installed_pipeline_runs_outside_the_checkout(installed: Path, demo: Pat
     assert any((work / "build" / "export" / "haim" / "pickle").rglob("*.pkl"))
     assert any((work / "build" / "export" / "mimic-eye").glob("patient_*"))
     # The installed loader reads what the installed exporter wrote.
-    code = "from haim_patient import load_patient; print(load_patient('build/export/haim', haim_id=0).imcxr)"
+    code = (
+        "from mimic_mm.haim_patient import load_patient; print(load_patient('build/export/haim', haim_id=0))"
+    )
     sh([str(installed / "python"), "-c", code], work, env)
-    for module in ("synth", "convert", "export", "mimic_mm"):
-        assert "usage" in sh([str(installed / "python"), "-m", module, "--help"], work, env).stdout
-    assert "convert" in sh([mm, "--help"], work, env).stdout
+    # The copied-file form the README offers: haim_patient.py alone next to the user's code.
+    alone = work / "alone"
+    alone.mkdir()
+    site = sh(
+        [str(installed / "python"), "-c", "import mimic_mm; print(mimic_mm.__file__)"], work, env
+    ).stdout
+    shutil.copy(Path(site.strip()).parent / "haim_patient.py", alone)
+    code = "from haim_patient import load_patient; print(load_patient('../build/export/haim', haim_id=0))"
+    sh([str(installed / "python"), "-I", "-c", f"import sys; sys.path.insert(0, '.'); {code}"], alone, env)
+    # The `python -m` entry points: the package's own and the four short aliases of the documented commands.
+    modules = ("mimic_mm", "mimic_mm.synth", "mimic_mm.convert", "mimic_mm.export", "mimic_mm.concepts")
+    for module in (*modules, "synth", "convert", "export", "mimic_concepts"):
+        assert "usage" in sh([str(installed / "python"), "-m", module, "--help"], work, env).stdout, module
+    helps = sh([mm, "--help"], work, env).stdout
+    assert all(step in helps for step in ("synth", "convert", "dbt", "export", "concepts"))
+
+
+def test_wheel_is_one_package(installed: Path) -> None:
+    """Everything installed lives in mimic_mm, next to the four one-line aliases of `python -m STEP`."""
+    (info,) = installed.parent.glob("lib/python*/site-packages/mimic_multimodal-*.dist-info")
+    top = set((info / "top_level.txt").read_text(encoding="utf-8").split())
+    assert top == {"mimic_mm", "synth", "convert", "export", "mimic_concepts"}
+    site = info.parent
+    for alias in ("synth", "convert", "export", "mimic_concepts"):
+        lines = [ln for ln in (site / f"{alias}.py").read_text(encoding="utf-8").splitlines() if ln.strip()]
+        assert len(lines) <= 6 and any(ln.startswith("from mimic_mm.") for ln in lines), alias
 
 
 def test_readme_load_patient_example_runs_as_written(installed: Path, demo: Path) -> None:

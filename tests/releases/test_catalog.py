@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from releases import lake_columns, lake_tables, mimic_iv_releases, release_tables, releases, snake
+from mimic_mm.releases import lake_columns, lake_tables, mimic_iv_releases, release_tables, releases, snake
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "mimic_iv_columns.tsv"
-PACKAGED_REFERENCE = Path(__file__).resolve().parents[2] / "python" / "releases" / "mimic_iv_columns.tsv"
+PACKAGED_REFERENCE = (
+    Path(__file__).resolve().parents[2] / "python" / "mimic_mm" / "releases" / "mimic_iv_columns.tsv"
+)
 
 
 def test_packaged_reference_list_is_the_shared_one() -> None:

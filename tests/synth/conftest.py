@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.generate import generate
+from mimic_mm.synth.generate import generate
 
 SUBJECTS = 200
 

@@ -8,8 +8,8 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from releases import release_tables
-from synth.generate import release_root
+from mimic_mm.releases import release_tables
+from mimic_mm.synth.generate import release_root
 
 
 def open_text(path: Path) -> io.TextIOBase:

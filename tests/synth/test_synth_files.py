@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from synth_readback import read_rows, table_path
 
-from synth import images
-from synth.__main__ import main
-from synth.generate import generate, release_root
+from mimic_mm.synth import images
+from mimic_mm.synth.__main__ import main
+from mimic_mm.synth.generate import generate, release_root
 
 
 @pytest.mark.xdist_group("synth22")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from synth_readback import read_header, read_rows, table_path
 
-from releases import release_tables
-from synth.generate import release_root
+from mimic_mm.releases import release_tables
+from mimic_mm.synth.generate import release_root
 
 FLAT_RELEASES = ["mimic-iv-ed-2.2", "mimic-iv-note-2.2", "mimic-cxr-jpg-2.0.0", "mimic-cxr-2.0.0"]
 PER_CASE = {

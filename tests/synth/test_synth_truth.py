@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from synth_readback import read_rows, table_path
 
-from releases import release_tables
-from synth.generate import release_root
-from synth.oracle import Interval, dicom_repairs, ed_match, image_time, interval_id, merge_reflacx
+from mimic_mm.releases import release_tables
+from mimic_mm.synth.generate import release_root
+from mimic_mm.synth.oracle import Interval, dicom_repairs, ed_match, image_time, interval_id, merge_reflacx
 
 TS = "%Y-%m-%d %H:%M:%S"
 

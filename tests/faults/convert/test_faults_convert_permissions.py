@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from faults_convert_support import run_convert, run_module, small_raw
 
-from convert import builders
-from convert.runner import Options, convert
+from mimic_mm.convert import builders
+from mimic_mm.convert.runner import Options, convert
 
 
 def _loose(top: Path) -> list[str]:

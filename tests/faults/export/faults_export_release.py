@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_env import dbt_env
+from mimic_mm.dbt_env import dbt_env
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "tests"))

@@ -57,7 +57,7 @@ def test_unknown_option_is_rejected(tmp_path: Path) -> None:
 
 
 def test_every_option_is_explained_and_declared_once() -> None:
-    from export.cli import build_parser
+    from mimic_mm.export.cli import build_parser
 
     parser, subs = build_parser()
     assert set(subs) == {"haim", "mimic-eye", "haim-embeddings", "verify"}

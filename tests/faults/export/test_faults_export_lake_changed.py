@@ -50,7 +50,7 @@ def test_lake_timestamp_comes_from_manifest_or_mtime(tmp_path: Path, updated_at:
     import json
     import os
 
-    from export.warehouse import lake_updated_at
+    from mimic_mm.export.warehouse import lake_updated_at
 
     manifest = tmp_path / "_manifest.json"
     doc: dict = {"format": 1, "tables": {}}

@@ -29,7 +29,7 @@ def _run(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
 
 def build_release(root: Path) -> Release:
     """synth -> convert -> dbt build, as a user runs them."""
-    from dbt_env import dbt_env
+    from mimic_mm.dbt_env import dbt_env
 
     raw, lake, db = root / "raw", root / "lake", root / "warehouse.duckdb"
     py = sys.executable
