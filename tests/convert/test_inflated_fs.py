@@ -163,7 +163,7 @@ def test_the_converter_recovers_from_a_wrong_size(
     body = (header + "\n" + rows * 400).encode()
     path.write_bytes(gzip.compress(body))
     monkeypatch.setattr(inflated_fs, "guess_size", lambda compressed, isize, ratio: len(body) + off_by)
-    with caplog.at_level(logging.INFO, logger="convert"):
+    with caplog.at_level(logging.INFO, logger="mimic_mm.convert"):
         assert main([str(raw), "--lake", str(lake), "--only", "ed/vitalsign"]) == 0
     assert "ed/vitalsign: " in caplog.text and "converting again at the measured size" in caplog.text
     assert pq.read_metadata(lake / "ed" / "vitalsign.parquet").num_rows == rawfixture.ROWS * 400

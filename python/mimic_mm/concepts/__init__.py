@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-log = logging.getLogger("mimic_concepts")
+log = logging.getLogger("mimic_mm.concepts")
 
 CONCEPTS_DIR = Path("mimic-iv") / "concepts_duckdb"
 DERIVED = "mimiciv_derived"

@@ -19,7 +19,7 @@ from mimic_mm.concepts import (
     run_concepts_cli,
 )
 
-log = logging.getLogger("mimic_concepts")
+log = logging.getLogger("mimic_mm.concepts")
 
 
 def main(argv: list[str] | None = None) -> int:

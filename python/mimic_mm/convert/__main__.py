@@ -10,7 +10,7 @@ from pathlib import Path
 from mimic_mm.convert.errors import ConvertError
 from mimic_mm.convert.runner import Options, Result, convert
 
-log = logging.getLogger("convert")
+log = logging.getLogger("mimic_mm.convert")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-log = logging.getLogger("export")
+log = logging.getLogger("mimic_mm.export")
 
 
 class Shard(NamedTuple):

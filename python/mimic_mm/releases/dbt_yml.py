@@ -31,7 +31,7 @@ from mimic_mm.releases.lake import RELEASE_OF_MODULE, all_tables, is_row_order, 
 from mimic_mm.releases.mimic_schemas import generated_files as mimic_schema_files
 from mimic_mm.releases.mimic_schemas import yaml_string
 
-log = logging.getLogger("releases.dbt_yml")
+log = logging.getLogger("mimic_mm.releases.dbt_yml")
 
 _REFLACX_BASE = 8  # id, split, eye_tracking_data_discarded, image, dicom_id, subject_id, image_size_x/y
 _KIND_OF_TYPE = {"INTEGER": "certainty", "BOOLEAN": "boolean", "VARCHAR": "text"}

@@ -29,7 +29,7 @@ from pathlib import Path
 from mimic_mm.releases.catalog import SOURCE_OF_MODULE, snake
 from mimic_mm.releases.lake import all_tables, is_row_order, table_columns
 
-log = logging.getLogger("releases.mimic_schemas")
+log = logging.getLogger("mimic_mm.releases.mimic_schemas")
 
 # Lake module -> schema name MIMIC users' SQL is written against.
 MIMIC_MODULES = ("hosp", "icu", "ed", "note")

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.quiet,
         )
     except (FileExistsError, ValueError) as e:
-        logging.getLogger("synth").error("%s", e)
+        logging.getLogger("mimic_mm.synth").error("%s", e)
         return 2
     by_release: dict[str, list[tuple[str, int]]] = {}
     for key, n in sorted(summary.rows.items()):

@@ -25,7 +25,7 @@ from mimic_mm.synth.mimic import MimicTables
 from mimic_mm.synth.oracle import Interval, ed_match, image_time, interval_id, study_time_text
 from mimic_mm.synth.skeleton import Universe, build_universe
 
-log = logging.getLogger("synth")
+log = logging.getLogger("mimic_mm.synth")
 
 MIMIC_IV_VERSIONS = ("2.2", "1.0")
 ROOTS = {

@@ -73,7 +73,7 @@ PLANS: dict[str, Plan] = {
     "radiology": Plan("admissions", 4, time="charttime"),
     "radiology_detail": Plan("radiology", 3, minimum=1, inherit=("note_id",)),
 }
-log = logging.getLogger("synth")
+log = logging.getLogger("mimic_mm.synth")
 
 ENTITIES = ("patients", "admissions", "transfers", "icustays", "edstays")
 DICTIONARIES = (

@@ -15,7 +15,7 @@ from mimic_mm.export.progress import Summary, human_bytes, progress_bar
 from mimic_mm.export.selection import parse_shard, parse_subjects, select_subjects
 from mimic_mm.export.warehouse import check_lake_unchanged, connect, require_relations
 
-log = logging.getLogger("export.haim")
+log = logging.getLogger("mimic_mm.export.haim")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ from mimic_mm.export.warehouse import connect
 from mimic_mm.haim_patient import KEY_FILE, Patient_ICU, sample_path
 from mimic_mm.private_fs import FILE_MODE
 
-log = logging.getLogger("export.haim")
+log = logging.getLogger("mimic_mm.export.haim")
 
 COHORTS = relations.HAIM_COHORTS
 MANIFEST = "haim_export.json"

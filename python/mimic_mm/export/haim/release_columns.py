@@ -21,7 +21,7 @@ import duckdb
 from mimic_mm.export.haim.spec import attributes
 from mimic_mm.releases.catalog import RENAMES, ReleaseTable, release_tables
 
-log = logging.getLogger("export.haim")
+log = logging.getLogger("mimic_mm.export.haim")
 
 STAGING = re.compile(r"^staging\.stg_(?P<source>[a-z0-9_]+?)__(?P<table>[a-z0-9_]+)$")
 LAKE_MANIFEST = "_manifest.json"

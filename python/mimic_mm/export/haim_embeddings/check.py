@@ -22,7 +22,7 @@ from mimic_mm.export.progress import Summary
 from mimic_mm.export.warehouse import connect, relation_columns
 from mimic_mm.sql_quote import quote_ident, quote_string
 
-log = logging.getLogger("export.haim_embeddings")
+log = logging.getLogger("mimic_mm.export.haim_embeddings")
 SHOWN = 5  # differing keys printed per direction
 
 

@@ -23,7 +23,7 @@ from mimic_mm.export.warehouse import connect, relation_columns, relation_exists
 from mimic_mm.private_fs import DIR_MODE, make_private_dirs
 from mimic_mm.sql_quote import quote_string
 
-log = logging.getLogger("export.haim_embeddings")
+log = logging.getLogger("mimic_mm.export.haim_embeddings")
 
 # CSV as pandas writes it for HAIM: comma, header line, `"` quoting only where needed, NULL as an empty field.
 # DuckDB prints doubles in their shortest round-trip form (`1.0`, `0.1`, `1e-300`), so pd.read_csv gives back

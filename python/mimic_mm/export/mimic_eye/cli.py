@@ -9,7 +9,7 @@ from pathlib import Path
 from mimic_mm.export.cli import add_db_argument
 from mimic_mm.export.mimic_eye.linking import LINK_MODES
 
-log = logging.getLogger("export.mimic_eye")
+log = logging.getLogger("mimic_mm.export.mimic_eye")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,7 @@ from mimic_mm.export.progress import Summary, human_bytes, progress_bar
 from mimic_mm.export.selection import Shard, parse_shard, parse_subjects, select_subjects
 from mimic_mm.export.warehouse import check_lake_unchanged, connect
 
-log = logging.getLogger("export.mimic_eye")
+log = logging.getLogger("mimic_mm.export.mimic_eye")
 
 REJECTED_SHOWN = 5  # identifiers named in the summary; the errors file lists every one
 SUBFOLDERS = ("Hosp", "ICU", "ED", "CXR-JPG", "CXR-DICOM", "REFLACX", "EyeGaze")
