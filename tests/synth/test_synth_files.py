@@ -87,7 +87,7 @@ def test_failed_run_leaves_nothing_behind(
     def broken(*_: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("synth.cxr.write_reports", broken)
+    monkeypatch.setattr("mimic_mm.synth.cxr.write_reports", broken)
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="disk full"):
         generate(out, 12, 1, workers=workers, progress=False)
