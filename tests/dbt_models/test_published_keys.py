@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mimic_mm.releases.dbt_yml import published_keys
+from mimic_mm.releases import published_keys
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONSTRAINTS = PROJECT.parent / "shared" / "peers" / "mimic-code" / "mimic-iv" / "buildmimic" / "postgres"

@@ -110,6 +110,20 @@ def _read_tsv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines(), delimiter="\t"))
 
 
+@cache
+def published_keys() -> list[dict[str, str]]:
+    """MIMIC-IV's published primary and foreign keys (keys.tsv, from mimic-code's constraint.sql)."""
+    text = resources.files("mimic_mm.releases").joinpath("keys.tsv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def primary_key(table: str) -> tuple[str, ...]:
+    """The published primary key columns of a MIMIC-IV table (by name; empty when it has none)."""
+    cols = [k["columns"] for k in published_keys() if k["kind"] == "primary_key" and k["table"] == table]
+    return tuple(cols[0].split(",")) if cols else ()
+
+
 _MIMIC_MARKERS = {("hosp", "admissions"), ("core", "admissions"), ("ed", "edstays"), ("note", "discharge")}
 
 

@@ -24,6 +24,7 @@ from mimic_mm.releases.catalog import (
     REFLACX_MERGES,
     REFLACX_TARGETS,
     SOURCE_OF_MODULE,
+    published_keys,
     release_tables,
     snake,
 )
@@ -76,13 +77,6 @@ def sources_yml(module: str, tables: list[str]) -> str:
             if is_row_order(module, col):
                 lines.append("              row_order: true")  # not a published column (published_columns)
     return "\n".join(lines) + "\n"
-
-
-def published_keys() -> list[dict[str, str]]:
-    """MIMIC-IV's published primary and foreign keys (keys.tsv, from mimic-code's constraint.sql)."""
-    text = resources.files("mimic_mm.releases").joinpath("keys.tsv").read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t"))
 
 
 def _key_tests(src: str, table: str) -> tuple[list[str], dict[str, list[str]]]:

@@ -165,6 +165,18 @@ def counter(base: int) -> Rule:
     return lambda ctx: pa.array(base + ctx.row_offset + np.arange(ctx.n, dtype=np.int64))
 
 
+def distinct_in_parent(values: Sequence[object]) -> Rule:
+    """values in turn within a parent, from a random start: rows of one parent never repeat a value (the plan
+    caps a parent's rows at len(values))."""
+    pool = pa.array(list(values))
+
+    def rule(ctx: Ctx) -> pa.Array:
+        start = ctx.rng.integers(0, len(pool), len(ctx.frame))[ctx.parent]
+        return take(pool, (start + group_seq(ctx.parent) - 1) % len(pool))
+
+    return rule
+
+
 def parent_seq(ctx: Ctx) -> pa.Array:
     return pa.array(group_seq(ctx.parent))
 
@@ -360,10 +372,14 @@ def expand(
     length_norm: float | None,
     minimum: int,
     fixed: int | None,
+    maximum: int | None = None,
+    distinct_times: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows per parent and their times: (parent index, epoch seconds) per row, grouped and time-sorted.
 
-    With `length_norm` (the mean parent length over the whole table, in seconds) longer stays get more rows.
+    With `length_norm` (the mean parent length over the whole table, in seconds) longer stays get more rows;
+    `maximum` caps the rows of a parent; `distinct_times` moves a time that repeats within its parent to the
+    next free second.
     """
     n = len(frame)
     if fixed is not None:
@@ -373,8 +389,23 @@ def expand(
         if length_norm and n:
             lam = mean * np.maximum(frame.end - frame.start, 3600).astype(float) / length_norm
         counts = np.maximum(rng.poisson(lam), minimum)
+        if maximum is not None:
+            counts = np.minimum(counts, maximum)  # after the draw: the random stream stays the same
     parent = np.repeat(np.arange(n), counts)
     span = (frame.end - frame.start)[parent]
     t = frame.start[parent] + (rng.random(len(parent)) * np.maximum(span, 1)).astype(np.int64)
     order = np.lexsort((t, parent))
-    return parent[order], t[order]
+    parent, t = parent[order], t[order]
+    if distinct_times:
+        t = _strictly_increasing(parent, t)
+    return parent, t
+
+
+def _strictly_increasing(parent: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Sorted times made strictly increasing within each parent run: t'[i] = max(t[i], t'[i-1] + 1).
+
+    That is i + running max of (t[j] - j); adding parent * 2**40 (times and row numbers stay far below) keeps
+    one running max over the whole array from crossing parents."""
+    i = np.arange(len(t), dtype=np.int64)
+    offset = parent.astype(np.int64) << 40
+    return np.maximum.accumulate(offset + t - i) - offset + i

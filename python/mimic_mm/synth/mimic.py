@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from mimic_mm.releases import ReleaseTable
+from mimic_mm.releases import ReleaseTable, primary_key
 from mimic_mm.synth import entities, haim_series
 from mimic_mm.synth import events as ev
 from mimic_mm.synth.dictionaries import Columns
@@ -32,11 +32,14 @@ class Plan:
     mean: float  # rows per parent
     scale_by_length: bool = False  # longer stays -> more rows (charted data)
     minimum: int = 0
+    maximum: int | None = None  # cap on rows per parent (a detail key that must not repeat within its parent)
     fixed: int | None = None
     time: str | None = None  # the column holding the event time (default: first timestamp/date column)
     inherit: tuple[str, ...] = ()  # detail tables: key columns copied from the parent row
     sparse: float = 0.1  # NULL share of nullable columns without a domain (emar_detail is mostly empty)
 
+
+POE_DETAIL_FIELDS = ("Admit to", "Code status", "Discharge Planning", "Level of Urgency")
 
 PLANS: dict[str, Plan] = {
     # hosp
@@ -50,7 +53,8 @@ PLANS: dict[str, Plan] = {
     "omr": Plan("subjects", 12),
     "pharmacy": Plan("admissions", 30, scale_by_length=True, time="entertime"),
     "poe": Plan("admissions", 90, scale_by_length=True, time="ordertime"),
-    "poe_detail": Plan("poe", 0.2, inherit=("poe_id", "poe_seq")),
+    # (poe_id, field_name) is the published key: at most one row per field name and order.
+    "poe_detail": Plan("poe", 0.2, maximum=len(POE_DETAIL_FIELDS), inherit=("poe_id", "poe_seq")),
     "prescriptions": Plan("admissions", 35, scale_by_length=True, time="starttime"),
     "procedures_icd": Plan("admissions", 1.6),
     "services": Plan("admissions", 1.2, minimum=1, time="transfertime"),
@@ -140,7 +144,7 @@ RULES: dict[str, Rule] = {
     "microevent_id": ev.counter(1),
     "specimen_id": ev.ints(1, 99_999_999),
     "micro_specimen_id": ev.ints(1, 9_999_999),
-    "pharmacy_id": ev.ints(1, 99_999_999),
+    "pharmacy_id": ev.counter(10_000_000),  # the key of pharmacy: unique, like labevent_id
     "orderid": ev.counter(100_000),
     "linkorderid": ev.same_as("orderid"),
     "poe_id": ev.subject_id_text(),
@@ -294,7 +298,7 @@ TABLE_RULES: dict[str, dict[str, Rule]] = {
         "discontinued_by_poe_id": ev.const(None),
     },
     "poe_detail": {
-        "field_name": ev.choice(["Admit to", "Code status", "Discharge Planning", "Level of Urgency"]),
+        "field_name": ev.distinct_in_parent(POE_DETAIL_FIELDS),
         "field_value": ev.choice(["Medicine", "Full code", "Finalized", "Routine"]),
     },
     "emar": {
@@ -423,6 +427,9 @@ class MimicTables:
         """Chunks of an event table with their contexts (detail tables re-derive their parent's chunks)."""
         plan = PLANS[rt.table]
         tcol = time_column(rt, plan)
+        # A published key holding the event time (datetimeevents, outputevents, services): no two rows of one
+        # parent may share a second, or the key would repeat.
+        distinct_times = tcol is not None and tcol in primary_key(rt.table)
         frames: Iterator[tuple[Frame, float | None]]
         if plan.parent in PLANS:
             frames = (
@@ -447,7 +454,9 @@ class MimicTables:
                     f"{offset:,}",
                 )
             rng = stream(self.seed, rt.release, rt.table, "expand", k)
-            parent, time = ev.expand(frame, rng, plan.mean, norm, plan.minimum, plan.fixed)
+            parent, time = ev.expand(
+                frame, rng, plan.mean, norm, plan.minimum, plan.fixed, plan.maximum, distinct_times
+            )
             base: dict[str, pa.Array] = {}
             if tcol:
                 ref = next(c for c in rt.columns if c.name == tcol).type.upper()

@@ -41,6 +41,15 @@ def test_dbt_build_tightens_an_older_world_readable_warehouse(tmp_path: Path) ->
     assert not _open_to_others(rel.db) and not _open_to_others(rel.root / "logs")
 
 
+def _walk(root: Path) -> list[Path]:
+    """Everything under root now; a folder removed while walked (a finished worker's spill folder) ends this
+    walk early, the next poll sees the rest."""
+    try:
+        return [*root.rglob("*")]
+    except FileNotFoundError:
+        return []
+
+
 def test_haim_export_and_its_temp_files_are_owner_only(
     release: fr.Release, clean_export: Path, tmp_path: Path
 ) -> None:
@@ -67,7 +76,7 @@ def test_haim_export_and_its_temp_files_are_owner_only(
     bad: list[str] = []
     while proc.poll() is None:
         for root in (out, tmp):
-            for p in [*root.rglob("*")] if root.exists() else []:
+            for p in _walk(root):
                 try:
                     if p.lstat().st_mode & 0o077:
                         bad.append(f"{p} {oct(stat.S_IMODE(p.lstat().st_mode))}")
