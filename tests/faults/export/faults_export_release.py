@@ -55,7 +55,8 @@ def convert(raw: Path, lake: Path) -> None:
     run([sys.executable, "-m", "convert", str(raw), "--lake", str(lake)])
 
 
-def dbt_build(rel: Release) -> None:
+def dbt_build(rel: Release, *select: str) -> None:
+    """`dbt build` of the release's warehouse (models only), or of the `--select`ed models."""
     dbt = str(Path(sys.executable).with_name("dbt"))
     run(
         [
@@ -70,6 +71,7 @@ def dbt_build(rel: Release) -> None:
             "--exclude",
             "resource_type:test",
             "resource_type:unit_test",
+            *(["--select", *select] if select else []),
         ],
         dbt_env(rel.lake, rel.db),
     )

@@ -39,7 +39,7 @@ def test_changed_lake_is_refused_until_dbt_build(tmp_path: Path) -> None:
     assert fr.tree_digest(tmp_path / "out") == before, "a refused export must not write anything"
     assert not eye.exists()
 
-    fr.dbt_build(rel)  # the command the message names
+    fr.dbt_build(rel, "lake_lineage")  # what the named `dbt build` does about it: record the new lake
     again = fr.run_export("verify", str(haim), "--db", str(rel.db))
     assert "the lake" not in again.stderr  # accepted now (the content differs: verify may report that)
 

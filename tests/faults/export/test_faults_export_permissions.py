@@ -4,6 +4,7 @@ make."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import time
@@ -33,11 +34,16 @@ def test_bare_dbt_build_writes_owner_only(release: fr.Release) -> None:
     assert (release.root / "logs" / "dbt.log").is_file()
 
 
-def test_dbt_build_tightens_an_older_world_readable_warehouse(tmp_path: Path) -> None:
-    rel = fr.build_release(tmp_path / "rel")
+def test_dbt_build_tightens_an_older_world_readable_warehouse(release: fr.Release, tmp_path: Path) -> None:
+    """A warehouse and log left 0644 (an older build, a `cp`) are made owner-only by the next dbt run; any
+    run opens the warehouse through the profile's plugin, so one model is enough."""
+    rel = fr.Release(tmp_path, release.raw, release.lake, tmp_path / "warehouse.duckdb")
+    shutil.copyfile(release.db, rel.db)
     os.chmod(rel.db, 0o644)
-    (rel.root / "logs" / "dbt.log").chmod(0o644)
-    fr.dbt_build(rel)
+    (tmp_path / "logs").mkdir(mode=0o755)
+    (tmp_path / "logs" / "dbt.log").write_text("an older run\n")
+    (tmp_path / "logs" / "dbt.log").chmod(0o644)
+    fr.dbt_build(rel, "stg_mimiciv_hosp__patients")
     assert not _open_to_others(rel.db) and not _open_to_others(rel.root / "logs")
 
 
