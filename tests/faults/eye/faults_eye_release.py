@@ -28,7 +28,7 @@ def _run(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
 
 
 def build_release(root: Path) -> Release:
-    """synth -> convert -> dbt build, as a user runs them."""
+    """synth -> convert -> dbt build (models), as a user runs them."""
     from mimic_mm.dbt_env import dbt_env
 
     raw, lake, db = root / "raw", root / "lake", root / "warehouse.duckdb"
@@ -38,7 +38,18 @@ def build_release(root: Path) -> Release:
     _run([py, "-m", "convert", str(raw), "--lake", str(lake)], root / "convert.log", env=py_env())
     dbt = str(Path(py).with_name("dbt"))
     _run(
-        [dbt, "build", "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
+        # models only: the dbt tests run in tests/dbt_models; here the warehouse is the exporter's input
+        [
+            dbt,
+            "build",
+            "--target-path",
+            str(root / "target"),
+            "--log-path",
+            str(root / "logs"),
+            "--exclude",
+            "resource_type:test",
+            "resource_type:unit_test",
+        ],
         root / "dbt.log",
         dbt_env(lake, db),
     )
