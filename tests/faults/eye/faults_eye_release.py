@@ -27,13 +27,14 @@ def _run(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         raise RuntimeError(f"{' '.join(cmd[:3])} failed (exit {res.returncode}); see {log}")
 
 
-def build_release(root: Path) -> Release:
-    """synth -> convert -> dbt build (models), as a user runs them."""
+def build_release(root: Path, seed: int = SEED) -> Release:
+    """synth -> convert -> dbt build (models), as a user runs them; also builds the MIMIC-Eye export tests'
+    release (another seed)."""
     from mimic_mm.dbt_env import dbt_env
 
     raw, lake, db = root / "raw", root / "lake", root / "warehouse.duckdb"
     py = sys.executable
-    cmd = [py, "-m", "synth", "--out", str(raw), "--subjects", str(SUBJECTS), "--seed", str(SEED)]
+    cmd = [py, "-m", "synth", "--out", str(raw), "--subjects", str(SUBJECTS), "--seed", str(seed)]
     _run(cmd, root / "synth.log", env=py_env())
     _run([py, "-m", "convert", str(raw), "--lake", str(lake)], root / "convert.log", env=py_env())
     dbt = str(Path(py).with_name("dbt"))
