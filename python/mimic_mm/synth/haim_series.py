@@ -74,13 +74,16 @@ def finish_chunk(
     names = [n.lower() for n in tbl.column_names]
     key_col = tbl.column(names.index(series_key(table)))
     subjects = set(pc.unique(tbl.column(names.index("subject_id"))).to_pylist())
-    mine = [e for e in planted if e.table == table and e.subject_id in subjects]
+    dictionary = dicts[_DICTIONARY[table]]
+    # Rows are numbered over the whole table, not the chunk: their ids must not repeat across chunks.
+    every_row = [(e, itemid) for e in planted if e.table == table for itemid in _itemids(dictionary, e)]
+    mine = [(n, e, itemid) for n, (e, itemid) in enumerate(every_row) if e.subject_id in subjects]
     if planted_keys:
         keep = pc.invert(pc.fill_null(pc.is_in(key_col, pa.array(sorted(planted_keys))), False))
         tbl = tbl.filter(keep)
     tbl = _shuffled_within_subject(tbl, names, rng)
     if mine and tbl.num_rows:
-        tbl = _insert_planted(table, tbl, names, mine, dicts[_DICTIONARY[table]])
+        tbl = _insert_planted(table, tbl, names, mine)
     return tbl
 
 
@@ -101,30 +104,27 @@ def _itemids(dictionary: Columns, event: PlantedEvent) -> list[int]:
     return found
 
 
-PLANTED_ORDERID = 2_000_000_000
+# Planted rows take ids that no generated row has: the generator's counters count rows from small bases, so
+# they stay far below this. An id is this base plus the row's number over the whole table (every chunk).
+PLANTED_ID_BASE = 2_000_000_000
 
 
 def _insert_planted(
-    table: str, tbl: pa.Table, names: list[str], events: list[PlantedEvent], dictionary: Columns
+    table: str, tbl: pa.Table, names: list[str], rows: list[tuple[int, PlantedEvent, int]]
 ) -> pa.Table:
     """Planted rows (copies of the chunk's first row with the planted fields set) placed after the last row of
-    their subject, in the order given."""
-    rows = [(e, itemid) for e in events for itemid in _itemids(dictionary, e)]
+    their subject, in the order given; each is (number over the table, event, itemid)."""
     template = tbl.slice(0, 1).to_pylist()[0]
     out = []
-    # labevent_id is unique: planted rows continue after the chunk's largest
-    next_id = int(pc.max(tbl.column(names.index("labevent_id"))).as_py()) + 1 if "labevent_id" in names else 0
-    for k, (e, itemid) in enumerate(rows):
+    for k, e, itemid in rows:
         row = dict(template)
         fields: dict[str, object] = {"subject_id": e.subject_id, "hadm_id": e.hadm_id, "itemid": itemid}
         if e.stay_id is not None and "stay_id" in names:
             fields["stay_id"] = e.stay_id
-        if "labevent_id" in names:
-            fields["labevent_id"] = next_id + k
-        if "orderid" in names:
-            # orderid is procedureevents' published primary key: planted rows take ids no generated row has
-            # (the generator's counter starts at 100,000 and counts rows).
-            fields["orderid"] = fields["linkorderid"] = PLANTED_ORDERID + k
+        if "labevent_id" in names:  # labevents' published primary key
+            fields["labevent_id"] = PLANTED_ID_BASE + k
+        if "orderid" in names:  # procedureevents' published primary key
+            fields["orderid"] = fields["linkorderid"] = PLANTED_ID_BASE + k
         for col in _TIME_COLUMNS[table]:
             fields[col] = e.time
         if "storetime" in names:
