@@ -16,7 +16,10 @@ import numpy as np
 IMAGE_SHAPE = (224, 224)
 
 
-def load_imcxr(path: str | os.PathLike[str] | None, fast: bool = False) -> tuple[np.ndarray | None, str | None]:
+Decoded = tuple[np.ndarray | None, str | None]
+
+
+def load_imcxr(path: str | os.PathLike[str] | None, fast: bool = False) -> Decoded:
     """(224×224 uint8 array, None) or (None, problem)."""
     if path is None:
         return None, "no JPG file on disk for this dicom_id"
@@ -25,7 +28,7 @@ def load_imcxr(path: str | os.PathLike[str] | None, fast: bool = False) -> tuple
     return _pil_draft(path) if fast else _opencv(path)
 
 
-def _opencv(path: str | os.PathLike[str]) -> tuple[np.ndarray | None, str | None]:
+def _opencv(path: str | os.PathLike[str]) -> Decoded:
     import cv2  # imported here: only the image steps need OpenCV
 
     gray = cv2.imread(os.fspath(path), cv2.IMREAD_GRAYSCALE)
@@ -34,7 +37,7 @@ def _opencv(path: str | os.PathLike[str]) -> tuple[np.ndarray | None, str | None
     return np.ascontiguousarray(cv2.resize(gray, IMAGE_SHAPE), dtype=np.uint8), None
 
 
-def _pil_draft(path: str | os.PathLike[str]) -> tuple[np.ndarray | None, str | None]:
+def _pil_draft(path: str | os.PathLike[str]) -> Decoded:
     from PIL import Image, UnidentifiedImageError
 
     try:
