@@ -26,3 +26,39 @@
 {% macro starts_with(value, prefix) -%}
     (starts_with({{ value }}, {{ prefix }}) and length({{ value }}) > length({{ prefix }}))
 {%- endmacro %}
+
+{#- DuckDB's `lambda x: ...` list functions are beyond the SQL linter's parser: each macro below fences its
+    expression with noqa lines (so it must be followed by a new line's worth of SQL, as it ends with one). -#}
+
+{#- Element-wise weighted mean of a list of equally long vectors, as np.average(vectors, axis=0, weights) computes
+    it: sum of weight * value per position, divided by `weight_sum` (the weights' sum), in float64. -#}
+{% macro list_weighted_mean(vectors, weights, weight_sum) %}
+-- noqa: disable=all
+list_transform(
+    range(1, len({{ vectors }}[1]) + 1),
+    lambda i: list_sum(list_transform({{ vectors }}, lambda v, j: cast(v[i] as double) * {{ weights }}[j]))
+        / {{ weight_sum }}
+)
+-- noqa: enable=all
+{% endmacro %}
+
+{#- A list of `length` float64 zeros (HAIM's np.zeros fallbacks). -#}
+{% macro list_zeros(length) %}
+-- noqa: disable=all
+list_transform(range({{ length }}), lambda i: cast(0 as double))
+-- noqa: enable=all
+{% endmacro %}
+
+{#- True when a list of numbers holds a NaN (HAIM's np.isnan(np.sum(...)) test). -#}
+{% macro list_has_nan(values) %}
+-- noqa: disable=all
+list_bool_or(list_transform({{ values }}, lambda x: isnan(x)))
+-- noqa: enable=all
+{% endmacro %}
+
+{#- A list of numbers as float64 values. -#}
+{% macro list_as_double(values) %}
+-- noqa: disable=all
+list_transform({{ values }}, lambda x: cast(x as double))
+-- noqa: enable=all
+{% endmacro %}

@@ -85,3 +85,14 @@ where
         false
     )
 {% endtest %}
+
+{#- One row when the model's row count differs from compare_model's. -#}
+{% test equal_row_count(model, compare_model) %}
+select model_rows, compare_rows
+from (
+    select
+        (select count(*) from {{ model }}) as model_rows,
+        (select count(*) from {{ compare_model }}) as compare_rows
+)
+where model_rows != compare_rows
+{% endtest %}

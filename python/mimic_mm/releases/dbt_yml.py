@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with dbt-core
 
 from mimic_mm.atomic_fs import atomic_file
-from mimic_mm.releases import haim_items
+from mimic_mm.releases import haim_items, haim_vectors
 from mimic_mm.releases.catalog import (
     REFLACX_MERGES,
     REFLACX_TARGETS,
@@ -206,7 +206,7 @@ def _check_contract(model: dict) -> None:
 
 def _expand_models_yml(template: str) -> str:
     """A models yml from a template under dbt_model_docs/: `expand`, `expand_haim_features` and
-    `expand_reflacx_labels` column entries become the columns they stand for (with their data types), so
+    `expand_reflacx_labels` column entries (and `expand_haim_vectors`, HAIM's model columns) become the columns they stand for (with their data types), so
     published column lists are never typed twice."""
     doc = yaml.safe_load(template)
     for model in doc["models"]:
@@ -223,6 +223,13 @@ def _expand_models_yml(template: str) -> str:
                         "data_type": spec["data_type"],
                     }
                     for name, label, stat in haim_items.feature_columns(spec["family"])
+                ]
+            elif "expand_haim_vectors" in entry:
+                spec = entry["expand_haim_vectors"]
+                block = next(b for b in haim_vectors.BLOCKS if b.prefix == spec["prefix"])
+                columns += [
+                    {"name": name, "description": desc, "data_type": block.data_type}
+                    for name, desc in haim_vectors.block_columns(block.prefix)
                 ]
             elif "expand_reflacx_labels" in entry:
                 columns += _reflacx_label_columns(entry["expand_reflacx_labels"])
@@ -265,6 +272,7 @@ def generated_files() -> dict[str, str]:
             files[f"{folder}/stg_{src}__{table}.sql"] = f"{{{{ stage_source('{src}', '{table}') }}}}\n"
     files["seeds/reflacx_label_map.csv"] = label_map_csv()
     files["seeds/haim_embedding_items.csv"] = haim_items.items_csv()
+    files["seeds/haim_fusion_vectors.csv"] = haim_vectors.vectors_csv()
     files.update(mimic_schema_files())
     files["models/_exposures.yml"] = exposures_yml()
     docs = resources.files("mimic_mm.releases").joinpath("dbt_model_docs")

@@ -1,0 +1,1 @@
+{{ stage_embeddings('image_vectors') }}

@@ -1,0 +1,1 @@
+{{ stage_embeddings('note_vectors') }}
