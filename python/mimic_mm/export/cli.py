@@ -124,7 +124,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         (
             "haim-embeddings",
             embeddings_cli,
-            "write marts.haim_embeddings as HAIM's CSV (or Parquet)",
+            "write HAIM's table (whole with embeddings, or tabular) as HAIM's CSV (or Parquet)",
             (embeddings_cli.__doc__ or "").strip(),
         ),
     )

@@ -36,8 +36,14 @@ HAIM_CXR = mart("haim_cxr")
 ADMISSIONS = staging("mimiciv_hosp", "admissions")
 ICUSTAYS = staging("mimiciv_icu", "icustays")
 
-# HAIM tabular embeddings.
+# HAIM tabular embeddings, and HAIM's whole table (the tabular columns with the image and note embeddings).
 HAIM_EMBEDDINGS = mart("haim_embeddings")
+HAIM_FUSION = mart("haim_fusion")
+# The embedded vectors as the warehouse reads them (empty views when the lake had none at `dbt build`).
+EMBEDDING_VECTORS = {
+    "image": staging("embeddings", "image_vectors"),
+    "note": staging("embeddings", "note_vectors"),
+}
 
 # MIMIC-Eye folders: the marts, by the exporter's key.
 MIMIC_EYE_MARTS = {
@@ -94,7 +100,7 @@ def mimic_eye_relations() -> list[str]:
 
 def haim_embeddings_relations() -> list[str]:
     """Every relation `python -m export haim-embeddings` reads, sorted."""
-    return sorted({HAIM_EMBEDDINGS, LAKE_LINEAGE})
+    return sorted({HAIM_EMBEDDINGS, HAIM_FUSION, *EMBEDDING_VECTORS.values(), LAKE_LINEAGE})
 
 
 # dbt exposure name -> (label, description, relations it reads).
@@ -111,7 +117,8 @@ EXPOSURES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
     ),
     "haim_embeddings_export": (
         "HAIM tabular embeddings file",
-        "`python -m export haim-embeddings`: marts.haim_embeddings in HAIM's CSV (or Parquet) layout.",
+        "`python -m export haim-embeddings`: HAIM's table in its CSV (or Parquet) layout: marts.haim_fusion "
+        "when vectors were embedded, else marts.haim_embeddings.",
         haim_embeddings_relations,
     ),
 }

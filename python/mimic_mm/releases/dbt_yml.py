@@ -205,9 +205,9 @@ def _check_contract(model: dict) -> None:
 
 
 def _expand_models_yml(template: str) -> str:
-    """A models yml from a template under dbt_model_docs/: `expand`, `expand_haim_features` and
-    `expand_reflacx_labels` column entries (and `expand_haim_vectors`, HAIM's model columns) become the columns they stand for (with their data types), so
-    published column lists are never typed twice."""
+    """A models yml from a template under dbt_model_docs/: `expand`, `expand_haim_features`,
+    `expand_haim_vectors` and `expand_reflacx_labels` column entries become the columns they stand for (with
+    their data types), so published column lists are never typed twice."""
     doc = yaml.safe_load(template)
     for model in doc["models"]:
         columns = []

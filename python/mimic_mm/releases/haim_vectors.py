@@ -34,14 +34,15 @@ BLOCKS = (
           "Time-weighted mean of prediction {k} over the stay's images up to the row's image; 0 when HAIM's "
           "mean is NaN or fails."),
     Block("n_ecg", 768, "after_series", "double",
-          "ECG note embedding {k}: 0 (public MIMIC-IV-Note has no ECG notes; HAIM gives zeros without notes)."),
+          "ECG note embedding {k}: 0 (public MIMIC-IV-Note has no ECG notes; HAIM gives zeros without "
+          "notes)."),
     Block("n_ech", 768, "after_series", "double",
           "Echo note embedding {k}: 0 (public MIMIC-IV-Note has no echo notes; HAIM gives zeros without "
           "notes)."),
     Block("n_rad", 768, "after_series", "double",
-          "Radiology note embedding {k}: mean of the chunk embeddings of the stay's radiology notes up to the "
-          "row's image, weighted by each note's hours since admittime (HAIM's fallbacks: no notes or weights "
-          "summing to 0 -> 0; a failed note -> the embedding of the empty string)."),
+          "Radiology note embedding {k}: mean of the chunk embeddings of the stay's radiology notes up to "
+          "the row's image, weighted by each note's hours since admittime (HAIM's fallbacks: no notes or "
+          "weights summing to 0 -> 0; a failed note -> the embedding of the empty string)."),
 )  # fmt: skip
 PLACEMENTS = ("after_demographics", "after_series")
 

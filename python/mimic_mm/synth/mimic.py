@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from mimic_mm.releases import ReleaseTable, primary_key
-from mimic_mm.synth import entities, haim_series
+from mimic_mm.synth import entities, haim_notes, haim_series
 from mimic_mm.synth import events as ev
 from mimic_mm.synth.dictionaries import Columns
 from mimic_mm.synth.entities import ENTITY_RULES
@@ -393,8 +393,12 @@ class MimicTables:
             planted = [e for s in self.universe.subjects for e in (s.haim_events or [])]
             keys = haim_series.planted_keys(self.universe.subjects, table)
             order_rng = stream(self.seed, rt.release, rt.table, "file order")
-            for tbl, _ in self._event_chunks(rt):
-                yield haim_series.finish_chunk(table, tbl, planted, keys, self.dicts, order_rng)
+            for k, (tbl, _) in enumerate(self._event_chunks(rt)):
+                tbl = haim_series.finish_chunk(table, tbl, planted, keys, self.dicts, order_rng)
+                # every note table is expanded from a subject chunk (detail tables from their parent's)
+                yield haim_notes.finish_chunk(
+                    table, tbl, self.universe.subjects, self.frames.subject_chunks[k]
+                )
         else:
             raise KeyError(f"{rt.release}/{table}: no generation plan for this catalogue table")
 

@@ -66,6 +66,9 @@ class Subject:
     # Planted HAIM series (synth.haim_series.PlantedEvent): they replace every generated chart, lab and
     # procedure event of the subject. None: the subject's events are generated.
     haim_events: list[Any] | None = None
+    # Planted radiology notes (synth.haim_notes.PlantedNote): they replace every generated radiology note of
+    # the subject. None: the subject's notes are generated.
+    radiology_notes: list[Any] | None = None
 
     @property
     def folder(self) -> str:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import numpy as np
 
+from mimic_mm.synth.haim_notes import PlantedNote, lines, note_id, words
 from mimic_mm.synth.haim_series import PlantedEvent
 from mimic_mm.synth.ids import Ids
 from mimic_mm.synth.model import Admission, Image, Stay, Study, Subject
@@ -195,6 +196,7 @@ def plant_all(ids: Ids, rng: np.random.Generator, cases: dict[str, list[str]]) -
     p.study(s, d(2164, 6, 7, 10, 0), roles=(EYE_GAZE,), n_images=1, prefix=prefix)
 
     plant_haim(p)
+    plant_haim_fusion(p)
     return p.subjects
 
 
@@ -260,9 +262,46 @@ def plant_haim(p: Planter) -> None:
 
     s = p.subject()
     a = p.admission(s, d(2171, 2, 1, 8, 0), d(2171, 2, 6, 8, 0))
-    p.icu(s, a, d(2171, 2, 2, 8, 0), d(2171, 2, 4, 8, 0), "haim_stay_without_events")
+    p.icu(
+        s, a, d(2171, 2, 2, 8, 0), d(2171, 2, 4, 8, 0), "haim_stay_without_events", "haim_stay_without_notes"
+    )
     p.study(s, d(2171, 2, 3, 9, 0), n_images=1)
     s.haim_events = []
+    s.radiology_notes = []
+
+
+def plant_haim_fusion(p: Planter) -> None:
+    """HAIM image and note embedding cases (marts.haim_fusion): a row whose stay has one image so far, two
+    images of one study (one time), images whose mean weighs them; radiology notes over 510 word pieces split
+    by lines, with a single line over 510 pieces (HAIM's empty first chunk, then a failure), before admission
+    (an ICU stay starting before admittime links it; its weight is negative), and notes whose weights sum
+    to 0.
+    An image without a time cannot be planted: MIMIC-CXR-JPG's metadata always has StudyDate and StudyTime
+    (the rule for one is covered by the dbt unit tests of int_haim_fusion_image_means)."""
+    d = datetime
+    s = p.subject("haim_fusion_notes")
+    a = p.admission(s, d(2172, 3, 1, 8, 0), d(2172, 3, 8, 8, 0))
+    p.icu(s, a, d(2172, 3, 1, 6, 0), d(2172, 3, 6, 8, 0), "haim_icu_stay_before_admission")
+    p.study(s, d(2172, 3, 1, 10, 0, 12, 500000), ("haim_row_one_image",), n_images=1)
+    p.study(s, d(2172, 3, 2, 9, 30, 15), ("haim_two_images_same_time",), n_images=2)
+    p.study(s, d(2172, 3, 3, 12, 0), ("haim_row_after_failed_note",), n_images=1)
+    s.radiology_notes = [
+        PlantedNote(a.hadm_id, d(2172, 3, 1, 7, 0), "EXAMINATION: CHEST PORTABLE\nIMPRESSION: " + words(12)),
+        PlantedNote(a.hadm_id, d(2172, 3, 1, 9, 0), "EXAMINATION: CHEST (PA AND LAT)\n" + lines(64, 12)),
+        PlantedNote(a.hadm_id, d(2172, 3, 2, 11, 0), words(600) + "\nIMPRESSION: " + words(8)),
+    ]
+    for case, k in (("haim_note_before_admission", 0), ("haim_note_over_510_pieces", 1),
+                    ("haim_note_line_over_510_pieces", 2)):  # fmt: skip
+        p.case(case, note_id(s.subject_id, k))
+
+    s = p.subject("haim_note_weights_sum_to_zero")
+    a = p.admission(s, d(2173, 4, 2, 8, 0), d(2173, 4, 6, 8, 0))
+    p.icu(s, a, d(2173, 4, 2, 6, 0), d(2173, 4, 5, 8, 0))
+    p.study(s, d(2173, 4, 3, 10, 0), ("haim_stay_images_all_at_one_time",), n_images=2)
+    s.radiology_notes = [
+        PlantedNote(a.hadm_id, d(2173, 4, 2, 7, 0), "IMPRESSION: " + words(10)),
+        PlantedNote(a.hadm_id, d(2173, 4, 2, 9, 0), "IMPRESSION: " + words(10, 3)),
+    ]
 
 
 # HAIM's labels the planted stay charts besides the special cases above (exact text, as in the dictionaries).

@@ -17,7 +17,8 @@ import duckdb
 
 from mimic_mm.atomic_fs import atomic_file, remove_stale_temps, temp_name
 from mimic_mm.export.atomic import ExportLock
-from mimic_mm.export.haim_embeddings.layout import MART, file_columns, file_name, ordered_query
+from mimic_mm.export.haim_embeddings.layout import TABULAR, file_columns, file_name, ordered_query
+from mimic_mm.export.haim_embeddings.source import choose
 from mimic_mm.export.progress import Summary, human_bytes, progress_bar
 from mimic_mm.export.warehouse import connect, relation_columns, relation_exists
 from mimic_mm.private_fs import DIR_MODE, make_private_dirs
@@ -43,6 +44,7 @@ class Written:
     images: int
     bytes: int
     seconds: float
+    table: str  # which mart and why
 
 
 def copy_with_progress(con: duckdb.DuckDBPyConnection, sql: str, desc: str, total_rows: int) -> None:
@@ -74,9 +76,15 @@ def copy_with_progress(con: duckdb.DuckDBPyConnection, sql: str, desc: str, tota
 
 
 def write(
-    db: Path, out: Path, fmt: str, threads: int | None = None, memory_limit: str | None = "2GB"
+    db: Path,
+    out: Path,
+    fmt: str,
+    threads: int | None = None,
+    memory_limit: str | None = "2GB",
+    table: str = "auto",
 ) -> Written:
-    """Export the mart into `out` in format `fmt`; returns what was written."""
+    """Export the mart `table` chooses (auto | whole | tabular) into `out` in format `fmt`; returns what was
+    written."""
     started = time.perf_counter()
     target = out / file_name(fmt)
     make_private_dirs(out)
@@ -90,10 +98,15 @@ def write(
         try:
             # DuckDB's own bar would print over ours; query_progress() needs the tracking on
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
-            if not relation_exists(con, MART):
-                raise RuntimeError(f"{MART} is missing from {db}: run `dbt build --select +haim_embeddings`")
-            columns = file_columns(list(relation_columns(con, MART)))
-            row = con.execute(f"SELECT count(*), count(DISTINCT haim_id), count(DISTINCT img_id) FROM {MART}")
+            if not relation_exists(con, TABULAR):
+                raise RuntimeError(
+                    f"{TABULAR} is missing from {db}: run `dbt build --select +haim_embeddings`"
+                )
+            source = choose(con, table)
+            mart = source.mart
+            log.info("table: %s", source.what)
+            columns = file_columns(list(relation_columns(con, mart)), mart)
+            row = con.execute(f"SELECT count(*), count(DISTINCT haim_id), count(DISTINCT img_id) FROM {mart}")
             rows, samples, images = row.fetchone() or (0, 0, 0)
             log.info(
                 "%d rows (%d samples, %d images), %d columns → %s",
@@ -104,21 +117,31 @@ def write(
                 target,
             )
             with atomic_file(target) as tmp:
-                sql = f"COPY ({ordered_query(columns)}) TO {quote_string(str(tmp))} ({COPY_OPTIONS[fmt]})"
+                sql = (
+                    f"COPY ({ordered_query(columns, mart)}) TO {quote_string(str(tmp))} ({COPY_OPTIONS[fmt]})"
+                )
                 copy_with_progress(con, sql, f"haim_embeddings.{fmt}", rows)
         finally:
             con.close()
             shutil.rmtree(spill, ignore_errors=True)
     return Written(
-        target, rows, len(columns), samples, images, target.stat().st_size, time.perf_counter() - started
+        target,
+        rows,
+        len(columns),
+        samples,
+        images,
+        target.stat().st_size,
+        time.perf_counter() - started,
+        source.what,
     )
 
 
 def main(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError("--workers must be ≥ 1")
-    w = write(args.warehouse, args.out, args.format, args.workers, args.memory_limit)
+    w = write(args.warehouse, args.out, args.format, args.workers, args.memory_limit, args.table)
     summary = Summary(f"HAIM embeddings export → {w.path}")
+    summary.add("table", w.table)
     summary.add("rows (sample × image)", w.rows)
     summary.add("samples (haim_id)", w.samples)
     summary.add("images (img_id)", w.images)
