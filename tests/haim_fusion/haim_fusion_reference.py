@@ -37,9 +37,9 @@ def read_vectors(lake: Path) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], 
             notes.setdefault(note_id, [])
             if chunk_index is not None:
                 notes[note_id].append(np.array(embedding, np.float32)[None, :])
-    (fallback,) = duckdb.sql(
+    ((fallback,),) = duckdb.sql(
         f"select embedding from read_parquet('{root}/note_fallback_vector.parquet')"
-    ).fetchone()
+    ).fetchall()
     return image_vectors, notes, np.array(fallback, np.float32)[None, :]
 
 

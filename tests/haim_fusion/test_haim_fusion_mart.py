@@ -70,6 +70,12 @@ def mart(fusion: FusionRelease) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def reference(fusion: FusionRelease, mart: pd.DataFrame) -> dict[tuple[int, str], dict[str, np.ndarray]]:
+    return reference_blocks(fusion, mart)
+
+
+def reference_blocks(
+    fusion: FusionRelease, mart: pd.DataFrame
+) -> dict[tuple[int, str], dict[str, np.ndarray]]:
     """The reference's blocks for every row of the mart, from the lake's files."""
     lake = fusion.lake
     image_vectors, notes, fallback = ref.read_vectors(lake)

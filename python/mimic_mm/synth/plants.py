@@ -287,7 +287,7 @@ def plant_haim_fusion(p: Planter) -> None:
     p.study(s, d(2172, 3, 3, 12, 0), ("haim_row_after_failed_note",), n_images=1)
     s.radiology_notes = [
         PlantedNote(a.hadm_id, d(2172, 3, 1, 7, 0), "EXAMINATION: CHEST PORTABLE\nIMPRESSION: " + words(12)),
-        PlantedNote(a.hadm_id, d(2172, 3, 1, 9, 0), "EXAMINATION: CHEST (PA AND LAT)\n" + lines(64, 12)),
+        PlantedNote(a.hadm_id, d(2172, 3, 1, 9, 0), "EXAMINATION: CHEST (PA AND LAT)\n" + lines(100, 12)),
         PlantedNote(a.hadm_id, d(2172, 3, 2, 11, 0), words(600) + "\nIMPRESSION: " + words(8)),
     ]
     for case, k in (("haim_note_before_admission", 0), ("haim_note_over_510_pieces", 1),
