@@ -36,8 +36,9 @@
 -- noqa: disable=all
 list_transform(
     range(1, len({{ vectors }}[1]) + 1),
-    lambda i: list_sum(list_transform({{ vectors }}, lambda v, j: cast(v[i] as double) * {{ weights }}[j]))
-        / {{ weight_sum }}
+    lambda i: list_sum(
+        list_transform(list_zip({{ vectors }}, {{ weights }}), lambda pair: cast(pair[1][i] as double) * pair[2])
+    ) / {{ weight_sum }}
 )
 -- noqa: enable=all
 {% endmacro %}

@@ -19,7 +19,7 @@ import pytest
 from embeddings_conftest_link import GROUP, LABELS, REPO, plant_mart
 
 from mimic_mm.export.cli import main as export_main
-from mimic_mm.export.haim_embeddings.layout import MART, ordered_query
+from mimic_mm.export.haim_embeddings.layout import TABULAR, ordered_query
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 
@@ -202,7 +202,7 @@ def test_missing_mart_is_a_clear_error(tmp_path: Path) -> None:
     duckdb.connect(str(db)).close()
     res = export(db, tmp_path / "out")
     assert res.returncode == 2
-    assert f"{MART} is missing" in res.stderr
+    assert f"{TABULAR} is missing" in res.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == [".export.lock"]
 
 

@@ -15,7 +15,7 @@ images as (
         dicom_id,
         subject_id,
         charttime,
-        row_number() over (partition by subject_id order by cxrtime asc nulls last, dicom_id) as cxr_position
+        row_number() over (partition by subject_id order by cxrtime asc nulls last, dicom_id asc) as cxr_position
     from {{ ref('haim_cxr') }}
 )
 

@@ -32,4 +32,4 @@ inner join notes
         cutoffs.subject_id = notes.subject_id
         and cutoffs.hadm_id = notes.hadm_id
         and notes.charttime between icu_stays.intime and icu_stays.outtime
-        and notes.charttime <= cutoffs.img_charttime
+        and cutoffs.img_charttime >= notes.charttime
