@@ -22,7 +22,7 @@ DEMO_ARGS := subjects=$(SUBJECTS) seed=$(SEED)
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,embed]'
 	touch $@
 
 venv: $(BIN)/.installed
