@@ -55,6 +55,8 @@ def blocks(warehouse: Path, where: str = "true") -> pd.DataFrame:
             f"select haim_id, img_id, subject_id, hadm_id, stay_id, {lists} "
             f"from marts.haim_fusion where {where}"
         ).df()
+    for block in BLOCKS:  # DuckDB hands lists holding NULLs over as masked arrays: NULL becomes NaN
+        frame[block] = [np.ma.filled(np.ma.asarray(v, dtype=float), np.nan) for v in frame[block]]
     return frame.set_index(["haim_id", "img_id"]).sort_index()
 
 
