@@ -163,4 +163,6 @@ def _finish(
     for dicom_id, problem in sorted(skipped.items())[:5]:
         log.warning("skipped %s: %s", dicom_id, problem)
     if len(skipped) > 5:
-        log.warning("... and %d more skipped images (listed in %s)", len(skipped) - 5, store.folder / "_manifest.json")
+        log.warning(
+            "... and %d more skipped images (listed in %s)", len(skipped) - 5, store.folder / "_manifest.json"
+        )
