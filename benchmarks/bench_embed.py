@@ -84,6 +84,28 @@ def haim_per_image(weights: Path, arrays: list[np.ndarray]) -> float:
     return (time.perf_counter() - start) / len(arrays)
 
 
+def deviation(summary: Summary, weights: Path, device, precision: str, stack, batch: int) -> None:  # type: ignore[no-untyped-def]
+    """How far --precision moves vd and vp from float32 on the same images and device: the largest
+    |a-b| / max|a| over each vector, and the share of values within the SPEC's tolerance."""
+    from mimic_mm.embed.device import set_matmul_precision
+
+    reduced = ImageEmbedder(load_densenet(file_weights(weights)), device, precision)
+    exact = ImageEmbedder(load_densenet(file_weights(weights)), device, "float32")
+    low, ref = [], []
+    for k in range(0, len(stack), batch):
+        set_matmul_precision(device, precision)
+        low.append(reduced(stack[k : k + batch]))
+        set_matmul_precision(device, "float32")
+        ref.append(exact(stack[k : k + batch]))
+    for i, name in enumerate(("vd", "vp")):
+        a = np.concatenate([r[i] for r in ref])
+        b = np.concatenate([r[i] for r in low])
+        rel = float((np.abs(a - b).max(axis=1) / np.abs(a).max(axis=1)).max())
+        ok = np.abs(a - b) <= 1e-4 * np.maximum(np.abs(a), np.abs(b)) + 1e-6
+        summary.add(f"{precision} vs float32: {name} max |a-b| / max|a|", f"{rel:.2e}")
+        summary.add(f"{precision} vs float32: {name} share within SPEC tol.", f"{ok.mean():.3f}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workdir", type=Path, required=True, help="holds the JPEGs and the stand-in weights")
@@ -135,6 +157,8 @@ def main() -> int:
         embedder(stack[k : k + args.batch_size])
     model_rate = len(stack) / (time.perf_counter() - start)
     summary.add("model only: images/s (batched, vd+vp)", f"{model_rate:.2f}")
+    if args.precision != "float32":
+        deviation(summary, weights, device, args.precision, stack, args.batch_size)
 
     with PeakRss() as rss:
         start = time.perf_counter()
