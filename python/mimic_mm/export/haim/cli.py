@@ -65,9 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="decode images with PIL's reduced-scale JPEG decode (draft) and a bilinear resize instead of "
         "HAIM's cv2.imread + cv2.resize (the default). NOT HAIM's pixels: on real-size (about 2,500 x "
-        "3,000) textured JPEGs the arrays differ from OpenCV's by 4 to 13 grey levels on average, over 20 at "
-        "most, with under 10%% of pixels equal, so image embeddings differ from HAIM's; only faster "
-        "(about 1.4 to 1.8x per image). Recorded in the manifest: a folder is never mixed across modes",
+        "3,000) JPEGs the 224x224 arrays differ from OpenCV's by 4 to 8 grey levels on average (up to about "
+        "100), with under 10%% of pixels equal (measured by benchmarks/bench_imcxr_decode.py), so image "
+        "embeddings differ from HAIM's. Only faster: about 1.3-1.5x per image. The mode is recorded in "
+        "haim_export.json; a folder never mixes the two",
     )
     parser.add_argument(
         "--force",

@@ -58,7 +58,7 @@ class Options:
     cohort: str = "default"
     window: Window = field(default_factory=Window)
     images: bool = True
-    fast_images: bool = False  # PIL draft decode (--fast-images) instead of HAIM's OpenCV one: not HAIM's pixels
+    fast_images: bool = False  # PIL draft decode (--fast-images), not HAIM's OpenCV one: other pixels
     force: bool = False
     fsync: bool = True
     batch_size: int = 65_536
