@@ -67,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "HAIM's cv2.imread + cv2.resize (the default). NOT HAIM's pixels: on real-size (about 2,500 x "
         "3,000) JPEGs the 224x224 arrays differ from OpenCV's by 4 to 8 grey levels on average (up to about "
         "100), with under 10%% of pixels equal (measured by benchmarks/bench_imcxr_decode.py), so image "
-        "embeddings differ from HAIM's. Only faster: about 1.3-1.5x per image. The mode is recorded in "
-        "haim_export.json; a folder never mixes the two",
+        "embeddings differ from HAIM's. Only faster, and not by much: about 1.3-1.9x per X-ray-like image. "
+        "The mode is recorded in haim_export.json; a folder never mixes the two",
     )
     parser.add_argument(
         "--force",
