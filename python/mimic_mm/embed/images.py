@@ -77,6 +77,7 @@ def image_table(ids: list[str], vd: np.ndarray, vp: np.ndarray) -> pa.Table:
 def run_images(run: ImageRun) -> Summary:
     started = time.perf_counter()
     summary = Summary("embed images")
+    source.open_warehouse(run.db).close()  # a missing or locked warehouse stops us before the lake is touched
     sha = run.weights.sha256
     fingerprint = {
         "kind": "image_vectors",
