@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TESTS))  # shared_dirs
-sys.path.insert(0, str(TESTS / "haim_embeddings"))  # haim_mart_release: the builder these tests reuse
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared_dirs
+# haim_mart_release: the release builder these tests reuse
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "haim_embeddings"))
 
 import haim_mart_release
 import stand_ins
+
 from shared_dirs import shared_dir
 
+TESTS = Path(__file__).resolve().parents[1]
 SUBJECTS = 40  # the generator's minimum: every planted case, few random subjects
 PROJECT = TESTS.parent
 
@@ -50,7 +52,9 @@ def embed(args: list[str], home: Path, check: bool = True) -> subprocess.Complet
         check=False,
     )
     if check and proc.returncode != 0:
-        raise RuntimeError(f"embed {args[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-4000:]}")
+        raise RuntimeError(
+            f"embed {args[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-4000:]}"
+        )
     return proc
 
 
@@ -59,7 +63,10 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> haim_mart_release.MartR
     with shared_dir(tmp_path_factory, "embed_release") as (folder, built):
         if built:
             return haim_mart_release.MartRelease(
-                folder / "raw", folder / "lake", folder / "warehouse.duckdb", folder / "strict" / "warehouse.duckdb"
+                folder / "raw",
+                folder / "lake",
+                folder / "warehouse.duckdb",
+                folder / "strict" / "warehouse.duckdb",
             )
         return haim_mart_release.build(folder, subjects=SUBJECTS, strict_variant=False)
 
@@ -88,13 +95,17 @@ class ImageRun:
 
 @pytest.fixture(scope="session")
 def image_run(
-    tmp_path_factory: pytest.TempPathFactory, release: haim_mart_release.MartRelease, models: Models, home: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    release: haim_mart_release.MartRelease,
+    models: Models,
+    home: Path,
 ) -> ImageRun:
     """Every HAIM cohort image of the release embedded once (batches of 8, one decode worker, parts of 16)."""
     lake = tmp_path_factory.mktemp("embed_images") / "lake"
     proc = embed(
-        ["images", "--db", str(release.warehouse), "--lake", str(lake), "--weights-file", str(models.densenet),
-         "--batch-size", "8", "--workers", "1", "--part-size", "16", "--device", "cpu"],
+        ["images", "--db", str(release.warehouse), "--lake", str(lake),
+         "--weights-file", str(models.densenet), "--batch-size", "8", "--workers", "1",
+         "--part-size", "16", "--device", "cpu"],
         home,
     )  # fmt: skip
     return ImageRun(lake, proc.stdout)

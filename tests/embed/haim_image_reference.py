@@ -1,6 +1,7 @@
 """HAIM's per-image procedure, written independently of mimic_mm.embed from HAIM's code as the SPEC
-describes it: OpenCV decode and resize, torchxrayvision normalize, HAIM's INTER_AREA resize to the same size,
-a model of its own, then two forward passes: features -> relu -> average pool (vd), and the whole model (vp)."""
+describes it: OpenCV decode and resize, torchxrayvision normalize, HAIM's INTER_AREA resize to the same
+size, a model of its own, then two forward passes: features -> relu -> average pool (vd), and the whole
+model (vp)."""
 
 from __future__ import annotations
 

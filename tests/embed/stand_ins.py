@@ -9,8 +9,9 @@ from pathlib import Path
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 # Words of the synthetic radiology notes (lower case: BertTokenizer lower-cases), word pieces so that some
 # words become two pieces ("cardio" + "##pulmonary"), and generated words w0..w299 for the planted notes.
-NOTE_WORDS = ["examination", "chest", "pa", "and", "lat", "impression", "no", "acute", "cardio", "process",
-              "ct", "head", "w", "/", "o", "contrast", "intra", "abnormality", ":", "(", ")", ".", ","]  # fmt: skip
+NOTE_WORDS = ["examination", "chest", "pa", "and", "lat", "impression", "no", "acute", "cardio",
+              "process", "ct", "head", "w", "/", "o", "contrast", "intra", "abnormality", ":", "(", ")",
+              ".", ","]  # fmt: skip
 PIECES = ["##pulmonary", "##cranial", "##s", "##ed"]
 GENERATED = [f"w{i}" for i in range(300)]
 

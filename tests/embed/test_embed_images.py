@@ -20,7 +20,9 @@ pytestmark = pytest.mark.xdist_group("embed_release")
 def stored_images(lake: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     table = pq.read_table(sorted((lake / "embeddings" / "image_vectors").glob("part-*.parquet")))
     out = {}
-    for dicom_id, vd, vp in zip(*(table.column(c).to_pylist() for c in ("dicom_id", "vd", "vp")), strict=True):
+    for dicom_id, vd, vp in zip(
+        *(table.column(c).to_pylist() for c in ("dicom_id", "vd", "vp")), strict=True
+    ):
         assert dicom_id not in out, f"{dicom_id} stored twice"
         out[dicom_id] = (np.array(vd, np.float32), np.array(vp, np.float32))
     return out
@@ -95,7 +97,7 @@ def test_output_transform_follows_the_weights(tmp_path: Path, release, models: M
     path = next(p for p in cohort_images(release.warehouse).values() if p and Path(p).exists())
     arr = ref.haim_pixels(path)
     _, vp = _embedder(models.densenet)(_normalized(arr))
-    nan = np.isnan(np.array(torch.load(models.densenet, weights_only=True)["op_threshs"]))
+    nan = np.isnan(torch.load(models.densenet, weights_only=True)["op_threshs"].numpy())
     assert nan.any() and np.allclose(vp[0][nan], 0.5) and ((vp[0] >= 0) & (vp[0] <= 1)).all()
 
     state = torch.load(models.densenet, weights_only=True)
@@ -111,8 +113,8 @@ def test_missing_weights_clear_error_nothing_downloaded(tmp_path: Path, release,
     lake = tmp_path / "lake"
     empty = tmp_path / "weights"
     empty.mkdir()
-    proc = embed(["images", "--db", str(release.warehouse), "--lake", str(lake),
-                  "--weights", "densenet121-res224-chex", "--weights-dir", str(empty)], home, check=False)  # fmt: skip
+    proc = embed(["images", "--db", str(release.warehouse), "--lake", str(lake), "--weights",
+                  "densenet121-res224-chex", "--weights-dir", str(empty)], home, check=False)  # fmt: skip
     expected = empty / "chex-densenet121-d121-tw-lr001-rot45-tr15-sc15-seed0-best.pt"
     assert proc.returncode != 0
     assert f"weights file not found: {expected}" in proc.stderr

@@ -1,7 +1,7 @@
-"""`embed notes` against HAIM's note procedure (the split written here from the SPEC, each chunk embedded alone
-with HAIM's tokenizer call, a failure being the model raising), on the synthetic release's radiology notes
-plus planted ones: under 510 word pieces, over 510 split by lines, a single line over 510 first / in the middle /
-last, exactly 510 and 511 pieces, NULL text and the empty string."""
+"""`embed notes` against HAIM's note procedure (the split written here from the SPEC, each chunk embedded
+alone with HAIM's tokenizer call, a failure being the model raising), on the synthetic release's radiology
+notes plus planted ones: under 510 word pieces, over 510 split by lines, a single line over 510 first / in
+the middle / last, exactly 510 and 511 pieces, NULL text and the empty string."""
 
 from __future__ import annotations
 
@@ -76,7 +76,10 @@ def note_warehouse(tmp_path_factory: pytest.TempPathFactory, release) -> Path:
     rows = notes + [(note_id, cohort[0], text) for note_id, text in planted_texts().items()]
     with duckdb.connect(str(path)) as con:
         con.execute("create schema staging; create schema marts")
-        con.execute("create table staging.stg_mimiciv_note__radiology (note_id varchar, hadm_id integer, text varchar)")
+        con.execute(
+            "create table staging.stg_mimiciv_note__radiology "
+            "(note_id varchar, hadm_id integer, text varchar)"
+        )
         con.executemany("insert into staging.stg_mimiciv_note__radiology values (?, ?, ?)", rows)
         con.execute("create table marts.haim_samples (hadm_id integer)")
         con.executemany("insert into marts.haim_samples values (?)", [(h,) for h in hadm_ids])
@@ -167,7 +170,9 @@ def test_notes_equal_haim_procedure(tmp_path: Path, note_warehouse: Path, models
     assert set(replaced) == set(expected)
     got = np.array(replaced["planted-short"][0][2], np.float32)
     assert not ref.close(got, np.array(stored["planted-short"][0][2], np.float32)).all()
-    fallback2 = np.array(pq.read_table(lake / "embeddings" / "note_fallback_vector.parquet")["embedding"][0].as_py())
+    fallback2 = np.array(
+        pq.read_table(lake / "embeddings" / "note_fallback_vector.parquet")["embedding"][0].as_py()
+    )
     assert not ref.close(fallback2, empty).all(), "the fallback vector follows the model too"
 
 

@@ -2,11 +2,12 @@
 
   images  torchxrayvision DenseNet121 -> LAKE/embeddings/image_vectors/ (vd: 1024 pooled features, vp: 18
           predictions), one row per image of the HAIM cohort (marts.haim_cxr) or of the release (--all-images)
-  notes   a local Hugging Face BERT (HAIM: Bio_ClinicalBERT) -> LAKE/embeddings/note_vectors/ (pooler_output per
-          chunk of HAIM's note split) + LAKE/embeddings/note_fallback_vector.parquet
+  notes   a local Hugging Face BERT (HAIM: Bio_ClinicalBERT) -> LAKE/embeddings/note_vectors/ (pooler_output
+          per chunk of HAIM's note split) + LAKE/embeddings/note_fallback_vector.parquet
 
-Nothing is downloaded: the weights must be on disk. A rerun with the same weights resumes or says "up to date";
-other weights replace every stored vector of that kind. Needs the `embed` extra: pip install '.[embed]'.
+Nothing is downloaded: the weights must be on disk. A rerun with the same weights resumes or says "up to
+date"; other weights replace every stored vector of that kind. Needs the `embed` extra:
+pip install '.[embed]'.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from mimic_mm.embed.device import DEVICES, PRECISIONS
 log = logging.getLogger("mimic_mm.embed")
 
 PRECISION_HELP = (
-    "numeric precision of the model body: float32 (default: IEEE float32 everywhere, cuDNN's TF32 turned off), "
-    "tf32 (CUDA only: TF32 matmuls/convolutions), bf16 or fp16 (autocast). Anything but float32 changes the "
-    "vectors; docs/embeddings.md gives the measured deviation. The precision is part of the stored fingerprint"
+    "numeric precision of the model body: float32 (default: IEEE float32 everywhere, cuDNN's TF32 off), "
+    "tf32 (CUDA only: TF32 matmuls/convolutions), bf16 or fp16 (autocast). Anything but float32 changes "
+    "the vectors; docs/embeddings.md gives the measured deviation. The precision is part of the stored "
+    "fingerprint"
 )
 
 
@@ -51,7 +53,8 @@ def _common(p: argparse.ArgumentParser, batch: int) -> None:
         "--lake",
         type=Path,
         default=_default_lake(),
-        help="lake root written by `convert`; vectors go to LAKE/embeddings/ (default: $MIMIC_LAKE or build/lake)",
+        help="lake root written by `convert`; vectors go to LAKE/embeddings/ "
+        "(default: $MIMIC_LAKE or build/lake)",
     )
     p.add_argument(
         "--device",
@@ -61,7 +64,10 @@ def _common(p: argparse.ArgumentParser, batch: int) -> None:
     )
     p.add_argument("--precision", choices=PRECISIONS, default="float32", help=PRECISION_HELP)
     p.add_argument(
-        "--batch-size", type=int, default=batch, help=f"items per forward pass (default {batch}; 64-256 on a GPU)"
+        "--batch-size",
+        type=int,
+        default=batch,
+        help=f"items per forward pass (default {batch}; 64-256 on a GPU)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     p.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -69,7 +75,9 @@ def _common(p: argparse.ArgumentParser, batch: int) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m mimic_mm.embed", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m mimic_mm.embed",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="images|notes")
 
@@ -87,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--weights-file",
         metavar="FILE",
         type=Path,
-        help="torch.save'd state_dict of xrv.models.DenseNet(weights=None) (an `op_threshs` entry, if any, is "
-        "applied as torchxrayvision does)",
+        help="torch.save'd state_dict of xrv.models.DenseNet(weights=None) (an `op_threshs` entry, if "
+        "any, is applied as torchxrayvision does)",
     )
     images.add_argument("--weights-dir", metavar="DIR", help="folder holding the file of --weights NAME")
     images.add_argument(
@@ -107,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument(
         "--fast-decode",
         action="store_true",
-        help="PIL draft decode: faster on full-size JPEGs but NOT HAIM's pixels (recorded as decode=pil-draft)",
+        help="PIL draft decode: faster on full-size JPEGs but NOT HAIM's pixels "
+        "(recorded as decode=pil-draft)",
     )
     images.add_argument(
         "--retry-skipped",
@@ -146,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _positive(parser, args, "batch_size", "part_size")
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         summary = _images(args) if args.command == "images" else _notes(args)
     except KeyboardInterrupt:
@@ -173,7 +184,11 @@ def _images(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     if args.weights_dir and not args.weights:
         raise SystemExit("--weights-dir goes with --weights NAME")
-    weights = file_weights(args.weights_file) if args.weights_file else named_weights(args.weights, args.weights_dir)
+    weights = (
+        file_weights(args.weights_file)
+        if args.weights_file
+        else named_weights(args.weights, args.weights_dir)
+    )
     return run_images(
         ImageRun(
             db=args.db,

@@ -1,6 +1,6 @@
-"""torchxrayvision's DenseNet121 from a local weights file (never downloaded) and HAIM's two image vectors from
-one features pass: vd = adaptive_avg_pool2d(relu(features(x)), 1), vp = the model's classifier and its own output
-transform applied to that same vd, which is what `model(x)` computes."""
+"""torchxrayvision's DenseNet121 from a local weights file (never downloaded) and HAIM's two image vectors
+from one features pass: vd = adaptive_avg_pool2d(relu(features(x)), 1), vp = the model's classifier and its
+own output transform applied to that same vd, which is what `model(x)` computes."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def named_weights(name: str, weights_dir: str | os.PathLike[str] | None) -> Weig
 
     names = densenet_weight_names()
     if name not in names:
-        raise WeightsError(f"unknown DenseNet weight name {name!r}; torchxrayvision knows: {', '.join(names)}")
+        raise WeightsError(
+            f"unknown DenseNet weight name {name!r}; torchxrayvision knows: {', '.join(names)}"
+        )
     url = xrv.models.model_urls[name]["weights_url"]
     folder = Path(os.path.expanduser(weights_dir)) if weights_dir else Path(xrv.utils.get_cache_dir())
     path = folder / os.path.basename(url)
@@ -53,8 +55,8 @@ def named_weights(name: str, weights_dir: str | os.PathLike[str] | None) -> Weig
         raise WeightsError(
             f"weights file not found: {path}\n"
             f"  nothing is downloaded: fetch {url} yourself and save it as {path}\n"
-            f"  (or put it in another folder and pass --weights-dir FOLDER, or pass --weights-file FILE with a "
-            f"state_dict of xrv.models.DenseNet(weights=None))"
+            f"  (or put it in another folder and pass --weights-dir FOLDER, or pass --weights-file FILE "
+            f"with a state_dict of xrv.models.DenseNet(weights=None))"
         )
     return Weights(name, path, name)
 
@@ -82,7 +84,9 @@ def load_densenet(weights: Weights) -> Any:
     try:
         state = torch.load(weights.path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise WeightsError(f"{weights.path} is not a readable torch state_dict ({type(exc).__name__})") from exc
+        raise WeightsError(
+            f"{weights.path} is not a readable torch state_dict ({type(exc).__name__})"
+        ) from exc
     if not isinstance(state, dict):
         raise WeightsError(f"{weights.path} holds a {type(state).__name__}, not a state_dict")
     state = dict(state)

@@ -77,6 +77,7 @@ def image_table(ids: list[str], vd: np.ndarray, vp: np.ndarray) -> pa.Table:
 def run_images(run: ImageRun) -> Summary:
     started = time.perf_counter()
     summary = Summary("embed images")
+    source.open_warehouse(run.db).close()  # a missing or locked warehouse stops us before the lake is touched
     sha = run.weights.sha256
     fingerprint = {
         "kind": "image_vectors",
@@ -163,4 +164,6 @@ def _finish(
     for dicom_id, problem in sorted(skipped.items())[:5]:
         log.warning("skipped %s: %s", dicom_id, problem)
     if len(skipped) > 5:
-        log.warning("... and %d more skipped images (listed in %s)", len(skipped) - 5, store.folder / "_manifest.json")
+        log.warning(
+            "... and %d more skipped images (listed in %s)", len(skipped) - 5, store.folder / "_manifest.json"
+        )

@@ -139,6 +139,7 @@ def fallback_sha(path: Path) -> str | None:
 def run_notes(run: NoteRun) -> Summary:
     started = time.perf_counter()
     summary = Summary("embed notes")
+    source.open_warehouse(run.db).close()  # a missing or locked warehouse stops us before the lake is touched
     sha = folder_sha256(run.model_dir)
     fingerprint = {"kind": "note_vectors", "model_sha256": sha, "precision": run.precision}
     info = {"model_dir": str(run.model_dir)}

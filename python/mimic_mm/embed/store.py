@@ -100,8 +100,8 @@ class VectorStore:
             if stale or old is not None:
                 self.replaced = old is not None and not same
                 log.info("removing %d part(s) of another model from %s", len(stale), self.folder)
-            # parts first, manifest last: a crash in between leaves the old manifest, and the next run of either
-            # model still sees which parts are whose
+            # parts first, manifest last: a crash in between leaves the old manifest, and the next run of
+            # either model still sees which parts are whose
             for p in stale:
                 p.unlink()
             if not same:
@@ -152,4 +152,3 @@ def float_lists(matrix: Any, valid: Any = None) -> pa.Array:
     return pa.ListArray.from_arrays(
         offsets, pa.array(values.reshape(-1)), type=pa.list_(pa.float32()), mask=mask
     )
-
