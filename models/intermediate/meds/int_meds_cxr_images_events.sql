@@ -1,0 +1,29 @@
+{#- MEDS events of MIMIC-CXR-JPG images: one per image at the image time, with the image's path relative to
+    the release root and the project's linkage (admission, ICU stay, ED stay). -#}
+with
+
+images as (
+    select * from {{ ref('cxr_images_linked') }}
+),
+
+image_files as (
+    select
+        dicom_id,
+        min(path) as image_path
+    from {{ ref('stg_mimic_cxr_jpg__image_files') }}
+    group by dicom_id
+),
+
+images_located as (
+    select
+        images.*,
+        coalesce(
+            image_files.image_path,
+            {{ cxr_image_relative_path('images.subject_id', 'images.study_id', 'images.dicom_id') }}
+        ) as image_path
+    from images
+    left join image_files
+        on images.dicom_id = image_files.dicom_id
+)
+
+{{ meds_events('images_located') }}

@@ -1,0 +1,16 @@
+{#- Every MEDS event of the release: the official MIMIC-IV ETL's events plus the ED, note, chest X-ray and REFLACX
+    families, one `union all` of the per-source models. -#}
+{%- set sources = [
+    'hosp_admissions', 'hosp_diagnoses_icd', 'hosp_drgcodes', 'hosp_emar', 'hosp_hcpcsevents', 'hosp_labevents',
+    'hosp_omr', 'hosp_patients', 'hosp_pharmacy', 'hosp_procedures_icd', 'hosp_transfers',
+    'icu_icustays', 'icu_chartevents', 'icu_procedureevents', 'icu_inputevents', 'icu_outputevents',
+    'ed_edstays', 'ed_triage', 'ed_vitalsign', 'ed_diagnosis', 'ed_medrecon', 'ed_pyxis',
+    'note_discharge', 'note_radiology', 'cxr_images', 'cxr_chexpert', 'reflacx_labels',
+] %}
+
+{%- for source in sources %}
+select * from {{ ref('int_meds_' ~ source ~ '_events') }}
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}
