@@ -9,8 +9,8 @@
 ] %}
 
 {%- for source in sources %}
-select * from {{ ref('int_meds_' ~ source ~ '_events') }}
-{%- if not loop.last %}
-union all
-{%- endif %}
+    select * from {{ ref('int_meds_' ~ source ~ '_events') }}
+    {%- if not loop.last %}
+        union all
+    {%- endif %}
 {%- endfor %}
