@@ -1,5 +1,6 @@
 {#- Every MEDS event of the release: the official MIMIC-IV ETL's events plus the ED, note, chest X-ray and REFLACX
-    families, one `union all` of the per-source models. -#}
+    families, one `union all` of the per-source models, stored in subject and time order (static rows first) so
+    that the export's per-shard scans skip the other subjects' row groups and find their rows already sorted. -#}
 {%- set sources = [
     'hosp_admissions', 'hosp_diagnoses_icd', 'hosp_drgcodes', 'hosp_emar', 'hosp_hcpcsevents', 'hosp_labevents',
     'hosp_omr', 'hosp_patients', 'hosp_pharmacy', 'hosp_procedures_icd', 'hosp_transfers',
@@ -8,9 +9,16 @@
     'note_discharge', 'note_radiology', 'cxr_images', 'cxr_chexpert', 'reflacx_labels',
 ] %}
 
-{%- for source in sources %}
-    select * from {{ ref('int_meds_' ~ source ~ '_events') }}
-    {%- if not loop.last %}
-        union all
-    {%- endif %}
-{%- endfor %}
+with
+
+events as (
+    {%- for source in sources %}
+        select * from {{ ref('int_meds_' ~ source ~ '_events') }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+)
+
+select * from events
+order by subject_id, time nulls first, code

@@ -39,6 +39,10 @@ ICUSTAYS = staging("mimiciv_icu", "icustays")
 # HAIM tabular embeddings.
 HAIM_EMBEDDINGS = mart("haim_embeddings")
 
+# MEDS dataset.
+MEDS_EVENTS = mart("meds_events")
+MEDS_CODES = mart("meds_codes")
+
 # MIMIC-Eye folders: the marts, by the exporter's key.
 MIMIC_EYE_MARTS = {
     "cxr_meta": mart("cxr_meta"),
@@ -97,6 +101,11 @@ def haim_embeddings_relations() -> list[str]:
     return sorted({HAIM_EMBEDDINGS, LAKE_LINEAGE})
 
 
+def meds_relations() -> list[str]:
+    """Every relation `python -m export meds` reads, sorted."""
+    return sorted({MEDS_EVENTS, MEDS_CODES, LAKE_LINEAGE})
+
+
 # dbt exposure name -> (label, description, relations it reads).
 EXPOSURES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
     "haim_pickles": (
@@ -113,5 +122,10 @@ EXPOSURES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
         "HAIM tabular embeddings file",
         "`python -m export haim-embeddings`: marts.haim_embeddings in HAIM's CSV (or Parquet) layout.",
         haim_embeddings_relations,
+    ),
+    "meds_dataset": (
+        "MEDS dataset",
+        "`python -m export meds`: marts.meds_events as a MEDS 0.4 dataset (data shards and metadata).",
+        meds_relations,
     ),
 }
