@@ -1,5 +1,5 @@
 {#- MEDS events of the MIMIC-CXR-JPG CheXpert labels: one per study and labelled finding (1, 0 or -1) at the
-    study time (its earliest image time). -#}
+    study time (its earliest image time, floored to the second like the image events). -#}
 with
 
 chexpert as (
@@ -13,7 +13,7 @@ images as (
 study_times as (
     select
         study_id,
-        min(image_time) as study_time
+        date_trunc('second', min(image_time)) as study_time
     from images
     group by study_id
 ),

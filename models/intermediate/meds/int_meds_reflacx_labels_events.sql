@@ -1,5 +1,5 @@
 {#- MEDS events of the REFLACX merged labels: one per case and present label (certainty 1-5, a true flag, or
-    the `Other` text) at the time of the case's image. -#}
+    the `Other` text) at the time of the case's image (floored to the second like the image events). -#}
 with
 
 labels as (
@@ -14,7 +14,7 @@ labels_timed as (
     select
         labels.*,
         images.study_id,
-        images.image_time,
+        date_trunc('second', images.image_time) as event_time,
         case
             when labels.label_kind = 'certainty' then labels.certainty
             when labels.label_kind = 'boolean' then cast(labels.flag as integer)

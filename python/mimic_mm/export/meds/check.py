@@ -40,7 +40,11 @@ def _shards(folder: Path) -> tuple[list[tuple[str, Path]], list[str]]:
         if path.is_dir():
             continue
         rel = path.relative_to(folder / layout.DATA)
-        if len(rel.parts) != 2 or rel.parts[0] not in splits or not rel.parts[1].removesuffix(".parquet").isdigit():
+        if (
+            len(rel.parts) != 2
+            or rel.parts[0] not in splits
+            or not rel.parts[1].removesuffix(".parquet").isdigit()
+        ):
             problems.append(f"unexpected file data/{rel}")
             continue
         found.append((rel.parts[0], path))
@@ -73,7 +77,9 @@ def check(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[list[str], dict
         f"CREATE TEMP TABLE f AS SELECT *, regexp_extract(filename, '/data/([a-z_]+)/', 1) AS split, filename "
         f"FROM read_parquet([{files}], filename = true)"
     )
-    con.execute(f"CREATE TEMP TABLE s AS SELECT * FROM read_parquet({quote_string(str(folder / layout.SPLITS_FILE))})")
+    con.execute(
+        f"CREATE TEMP TABLE s AS SELECT * FROM read_parquet({quote_string(str(folder / layout.SPLITS_FILE))})"
+    )
     per_shard = int(manifest.get("settings", {}).get("subjects_per_shard", 0))
     queries = {
         "subjects in more than one shard": "SELECT subject_id FROM f GROUP BY subject_id HAVING count(DISTINCT filename) > 1",
@@ -106,7 +112,9 @@ def check(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[list[str], dict
     ).fetchall()[0]
     if diff[0]:
         problems.append(f"{diff[0]:,} subjects whose events differ from {layout.EVENTS}, e.g. {diff[1]}")
-    counts = con.execute("SELECT count(*), count(DISTINCT subject_id), count(DISTINCT filename) FROM f").fetchall()[0]
+    counts = con.execute(
+        "SELECT count(*), count(DISTINCT subject_id), count(DISTINCT filename) FROM f"
+    ).fetchall()[0]
     return problems, {"events": counts[0], "subjects": counts[1], "shards": counts[2]}
 
 

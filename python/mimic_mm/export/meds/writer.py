@@ -153,7 +153,8 @@ def splits_table(shards: list[layout.Shard]) -> pa.Table:
     names = [shard.split for shard in shards for _ in shard.subjects]
     order = sorted(range(len(ids)), key=ids.__getitem__)
     return pa.table(
-        {"subject_id": [ids[i] for i in order], "split": [names[i] for i in order]}, schema=layout.SPLITS_SCHEMA
+        {"subject_id": [ids[i] for i in order], "split": [names[i] for i in order]},
+        schema=layout.SPLITS_SCHEMA,
     )
 
 
@@ -200,7 +201,11 @@ def write(
     try:
         check_lake_unchanged(con)
         require_relations(con, relations.meds_relations())
-        settings = {"subjects_per_shard": subjects_per_shard, "meds_version": layout.MEDS_VERSION, "format": 1}
+        settings = {
+            "subjects_per_shard": subjects_per_shard,
+            "meds_version": layout.MEDS_VERSION,
+            "format": 1,
+        }
         warehouse = warehouse_doc(con, db)
         print_fp = fingerprint({"settings": settings, "warehouse": warehouse})
         with ExportLock(work):
@@ -216,14 +221,22 @@ def write(
                                    "complete": False}  # fmt: skip
             _write_json(work / layout.MANIFEST, doc)
 
-            subject_ids = [r[0] for r in con.execute(f"SELECT DISTINCT subject_id FROM {layout.EVENTS}").fetchall()]
+            subject_ids = [
+                r[0] for r in con.execute(f"SELECT DISTINCT subject_id FROM {layout.EVENTS}").fetchall()
+            ]
             shards = layout.plan_shards(subject_ids, subjects_per_shard)
             keys = pa.table({
                 "subject_id": pa.array([s for shard in shards for s in shard.subjects], pa.int64()),
                 "shard_key": pa.array([k for k, shard in enumerate(shards) for _ in shard.subjects], pa.int64()),
             })  # fmt: skip
             con.register(SHARD_TABLE, keys)
-            log.info("%d subjects in %d shards of ≤ %d → %s", len(subject_ids), len(shards), subjects_per_shard, out)
+            log.info(
+                "%d subjects in %d shards of ≤ %d → %s",
+                len(subject_ids),
+                len(shards),
+                subjects_per_shard,
+                out,
+            )
 
             rows, kept = 0, 0
             by_split: dict[str, int] = {}
@@ -276,4 +289,3 @@ def main(args: argparse.Namespace) -> int:
     summary.add("seconds", round(w.seconds, 1))
     summary.print()
     return 0
-
