@@ -1,6 +1,6 @@
-"""The MEDS tests' release: the dbt suite's synthetic release (tests/dbt_models/dbt_harness.py: synth, convert,
-dbt build), built once per run, exported with `python -m export meds`, and the official MIMIC-IV MEDS ETL run
-offline on the same raw files."""
+"""The MEDS tests' release: the dbt suite's synthetic release (tests/dbt_models/dbt_harness.py: synth,
+convert, dbt build), built once per run, exported with `python -m export meds`, and the official MIMIC-IV
+MEDS ETL run offline on the same raw files."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS / "dbt_models"))
 
 from dbt_harness import PROJECT, Warehouse, build_warehouse, run  # noqa: E402
+
 from shared_dirs import shared_dir  # noqa: E402
 
 GROUP = "meds_release"

@@ -1,5 +1,6 @@
-"""The dataset works with the MEDS tools: ACES extracts an in-hospital mortality cohort from it (checked against
-the same task computed in SQL over the files) and meds-reader converts it and reads every subject back."""
+"""The dataset works with the MEDS tools: ACES extracts an in-hospital mortality cohort from it (checked
+against the same task computed in SQL over the files) and meds-reader converts it and reads every subject
+back."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from conftest import GROUP, MedsRelease
 pytestmark = pytest.mark.xdist_group(GROUP)
 TASK = Path(__file__).with_name("in_hospital_mortality.yaml")
 
-# The task in SQL: admissions with no admission, discharge or death in (t, t + 48 h], labelled by whether the
-# first discharge or death after t + 48 h is a death (death wins a tie, as ACES counts any death in the window).
+# The task in SQL: admissions with no admission, discharge or death in (t, t + 48 h], labelled by whether
+# the first discharge or death after t + 48 h is a death (death wins a tie: ACES counts any death in the
+# window).
 EXPECTED = """
 WITH ev AS (SELECT subject_id, time, code FROM read_parquet({files}) WHERE time IS NOT NULL),
 adm AS (SELECT DISTINCT subject_id, time AS t FROM ev WHERE code LIKE 'HOSPITAL_ADMISSION//%'),
@@ -26,7 +28,8 @@ stop AS (SELECT subject_id, time, code = 'MEDS_DEATH' AS died FROM ev
 kept AS (SELECT * FROM adm WHERE NOT EXISTS (
     SELECT 1 FROM ev WHERE ev.subject_id = adm.subject_id AND ev.time > adm.t
     AND ev.time <= adm.t + INTERVAL 48 HOUR
-    AND (ev.code LIKE 'HOSPITAL_ADMISSION//%' OR ev.code LIKE 'HOSPITAL_DISCHARGE//%' OR ev.code = 'MEDS_DEATH'))),
+    AND (ev.code LIKE 'HOSPITAL_ADMISSION//%' OR ev.code LIKE 'HOSPITAL_DISCHARGE//%'
+         OR ev.code = 'MEDS_DEATH'))),
 first_stop AS (SELECT kept.subject_id, kept.t, min(stop.time) AS s FROM kept JOIN stop
     ON stop.subject_id = kept.subject_id AND stop.time > kept.t + INTERVAL 48 HOUR GROUP BY ALL)
 SELECT f.subject_id, f.t + INTERVAL 48 HOUR AS index_timestamp, bool_or(stop.died)::INTEGER AS label

@@ -61,8 +61,11 @@ def test_subjects_are_sharded_and_split_deterministically(meds_release: MedsRele
                        "HAVING count(DISTINCT filename) > 1)").fetchall() == [(0,)]  # fmt: skip
     table = pq.read_table(meds_release.export / layout.SPLITS_FILE).to_pydict()
     splits = dict(zip(table["subject_id"], table["split"], strict=True))
-    in_files = dict(con.execute(
-        "SELECT DISTINCT subject_id, regexp_extract(filename, '/data/([a-z_]+)/', 1) FROM e").fetchall())  # fmt: skip
+    in_files = dict(
+        con.execute(
+            "SELECT DISTINCT subject_id, regexp_extract(filename, '/data/([a-z_]+)/', 1) FROM e"
+        ).fetchall()
+    )
     assert in_files == splits
     # every subject of the warehouse is there, in the split its id gives it, whatever else is in the release
     subjects = {r[0] for r in con.execute("SELECT DISTINCT subject_id FROM wh.marts.meds_events").fetchall()}
@@ -119,11 +122,13 @@ def test_every_ed_stay_note_and_image_is_an_event(meds_release: MedsRelease) -> 
         assert path.startswith("files/p") and path.endswith(f"/{dicom_id}.jpg")
         assert (meds_release.cxr_jpg / path).is_file() or dicom_id in missing_jpgs(meds_release)
     # CheXpert: one event per labelled finding, values 1, 0, -1, at the time of the study's first image
-    labelled = count("SELECT count(*) FROM (UNPIVOT wh.staging.stg_mimic_cxr_jpg__chexpert "
-                     "ON COLUMNS(* EXCLUDE (subject_id, study_id, row_index)) INTO NAME l VALUE v)")  # fmt: skip
+    labelled = count(
+        "SELECT count(*) FROM (UNPIVOT wh.staging.stg_mimic_cxr_jpg__chexpert "
+        "ON COLUMNS(* EXCLUDE (subject_id, study_id, row_index)) INTO NAME l VALUE v)"
+    )
     assert labelled and count("SELECT count(*) FROM e WHERE code LIKE 'CXR//CHEXPERT//%'") == labelled
-    assert {r[0] for r in con.execute("SELECT DISTINCT numeric_value FROM e WHERE code LIKE 'CXR//CHEXPERT//%'")
-            .fetchall()} <= {1.0, 0.0, -1.0}  # fmt: skip
+    values = con.execute("SELECT DISTINCT numeric_value FROM e WHERE code LIKE 'CXR//CHEXPERT//%'").fetchall()
+    assert {r[0] for r in values} <= {1.0, 0.0, -1.0}
     assert count("SELECT count(*) FROM e WHERE code LIKE 'REFLACX//%'")
     assert count("SELECT count(*) FROM e WHERE code LIKE 'ED//TRIAGE//%'")
     assert count("SELECT count(*) FROM e WHERE code LIKE 'ED//VITALSIGN//%'")
@@ -131,8 +136,8 @@ def test_every_ed_stay_note_and_image_is_an_event(meds_release: MedsRelease) -> 
     assert (
         count(
             "SELECT count(*) FROM e JOIN wh.marts.cxr_images_linked AS l USING (dicom_id) WHERE e.code LIKE "
-            "'CXR//IMAGE//%' AND (e.hadm_id IS DISTINCT FROM l.hadm_id OR e.stay_id IS DISTINCT FROM l.icu_stay_id "
-            "OR e.ed_stay_id IS DISTINCT FROM l.ed_stay_id)"
+            "'CXR//IMAGE//%' AND (e.hadm_id IS DISTINCT FROM l.hadm_id "
+            "OR e.stay_id IS DISTINCT FROM l.icu_stay_id OR e.ed_stay_id IS DISTINCT FROM l.ed_stay_id)"
         )
         == 0
     )

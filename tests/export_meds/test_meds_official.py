@@ -1,7 +1,7 @@
 """The MIMIC-IV events of our MEDS dataset are exactly the official MIMIC-IV MEDS ETL's: the official ETL
-(`meds-extract-run spec=MIMIC-IV`, a dev dependency) runs offline on the same synthetic raw files, and the two
-multisets of (subject_id, time, code, numeric_value, text_value) rows are compared whole. Our other families
-(ED//, NOTE//, CXR//, REFLACX//) are left out of the comparison; nothing else is."""
+(`meds-extract-run spec=MIMIC-IV`, a dev dependency) runs offline on the same synthetic raw files, and the
+two multisets of (subject_id, time, code, numeric_value, text_value) rows are compared whole. Our other
+families (ED//, NOTE//, CXR//, REFLACX//) are left out of the comparison; nothing else is."""
 
 from __future__ import annotations
 

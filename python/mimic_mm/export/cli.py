@@ -133,8 +133,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
             meds_cli,
             "write the MEDS dataset (data shards, codes, splits, dataset.json)",
             "Write marts.meds_events as a MEDS 0.4 dataset: data/{train,tuning,held_out}/N.parquet, "
-            "metadata/codes.parquet, metadata/dataset.json, metadata/subject_splits.parquet. Built beside --out "
-            "and renamed when complete; a re-run with the same warehouse and settings keeps finished shards.",
+            "metadata/codes.parquet, metadata/dataset.json, metadata/subject_splits.parquet. Built beside "
+            "--out and renamed when complete; a re-run with the same warehouse and settings keeps finished "
+            "shards.",
         ),
     )
     for name, module, help_, description in exporters:
@@ -148,8 +149,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         parents=[shared],
         help="check an export folder against the marts (layout detected)",
         description="Re-open an export and check it against the warehouse. DIR may be a HAIM "
-        "folder, a MIMIC-Eye folder, a MEDS dataset, or a root holding haim/ and mimic-eye/. Exit code 1 when a problem "
-        "is found.",
+        "folder, a MIMIC-Eye folder, a MEDS dataset, or a root holding haim/ and mimic-eye/. Exit code 1 "
+        "when a problem is found.",
     )
     verify.add_argument("dir", type=Path, help="export folder to check")
     haim_cli.add_verify_arguments(verify)

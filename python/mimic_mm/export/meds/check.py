@@ -1,11 +1,11 @@
 """`python -m export verify DIR` for a MEDS dataset: the folder against marts.meds_events and the MEDS rules.
 
-Checks: owner-only modes; the manifest says complete and names the warehouse's lake build; only
-data/{train,tuning,held_out}/N.parquet shards, each with the export's Arrow schema; every subject in exactly one
-shard, of the split subject_splits.parquet gives it, and in no more subjects per shard than the settings say;
-rows contiguous per subject and in time order with static rows first; codes.parquet holding every code of the
-data once; and the events themselves: per subject, the count and a sum of row hashes of the files equal those of
-the mart (numeric_value compared as float32), which finds a changed, missing or extra row.
+Checks: owner-only modes; the manifest says complete; only data/{train,tuning,held_out}/N.parquet shards, each
+with the export's Arrow schema; every subject in exactly one shard, of the split subject_splits.parquet gives
+it, no more subjects per shard than the settings say; rows contiguous per subject and in time order with
+static rows first; codes.parquet holding every code of the data once; and the events themselves: per subject,
+the count and a sum of row hashes of the files equal those of the mart (numeric_value as float32), which finds
+a changed, missing or extra row. Everything runs as DuckDB queries over the files (nothing is loaded whole).
 """
 
 from __future__ import annotations
@@ -53,6 +53,29 @@ def _shards(folder: Path) -> tuple[list[tuple[str, Path]], list[str]]:
     return found, problems
 
 
+def _rule_queries(per_shard: int, codes: str) -> dict[str, str]:
+    """What breaks a MEDS rule -> the query listing the offenders (over the views f, the shards, and s, the
+    splits)."""
+    return {
+        "subjects in more than one shard": "SELECT subject_id FROM f GROUP BY subject_id "
+        "HAVING count(DISTINCT filename) > 1",
+        "subjects whose shard's split differs from subject_splits.parquet": "SELECT DISTINCT f.subject_id "
+        "FROM f LEFT JOIN s USING (subject_id) WHERE s.split IS DISTINCT FROM f.split",
+        "subjects of subject_splits.parquet with no rows": "SELECT subject_id FROM s ANTI JOIN f "
+        "USING (subject_id)",
+        f"shards with more than {per_shard} subjects": "SELECT filename FROM f GROUP BY filename "
+        f"HAVING count(DISTINCT subject_id) > {per_shard}",
+        "shards whose subjects are not contiguous or whose rows are out of time order": "SELECT filename "
+        "FROM "
+        "(SELECT filename, subject_id, time, lag(subject_id) OVER w AS ps, lag(time) OVER w AS pt FROM f "
+        "WINDOW w AS (PARTITION BY filename ORDER BY file_row_number)) WHERE ps > subject_id OR "
+        "(ps = subject_id AND pt IS NOT NULL AND (time IS NULL OR time < pt)) GROUP BY filename",
+        "codes of the data missing from codes.parquet": f"SELECT DISTINCT code FROM f ANTI JOIN {codes} AS c "
+        "USING (code)",
+        "codes listed twice in codes.parquet": f"SELECT code FROM {codes} GROUP BY code HAVING count(*) > 1",
+    }
+
+
 def check(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[list[str], dict[str, int]]:
     problems = _modes(folder)
     manifest = read_json(folder / layout.MANIFEST)
@@ -65,50 +88,34 @@ def check(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[list[str], dict
     problems += found
     if problems:
         return problems, {}
-    for split, path in shards:
+    for _split, path in shards:
         schema = pq.read_schema(path)
         if not schema.remove_metadata().equals(layout.DATA_SCHEMA):
             problems.append(f"{path.relative_to(folder)} has schema {schema.types}, not the MEDS export's")
     if problems:
         return problems, {}
     files = ", ".join(quote_string(str(p)) for _, p in shards)
+    codes = f"read_parquet({quote_string(str(folder / layout.CODES_FILE))})"
     con.execute(
-        # a temporary table keeps the files' row order as its rowid (the order check reads it)
-        f"CREATE TEMP TABLE f AS SELECT *, regexp_extract(filename, '/data/([a-z_]+)/', 1) AS split, filename "
-        f"FROM read_parquet([{files}], filename = true)"
+        "CREATE TEMP VIEW f AS SELECT *, regexp_extract(filename, '/data/([a-z_]+)/', 1) AS split "
+        f"FROM read_parquet([{files}], filename = true, file_row_number = true)"
     )
     con.execute(
-        f"CREATE TEMP TABLE s AS SELECT * FROM read_parquet({quote_string(str(folder / layout.SPLITS_FILE))})"
+        f"CREATE TEMP VIEW s AS SELECT * FROM read_parquet({quote_string(str(folder / layout.SPLITS_FILE))})"
     )
     per_shard = int(manifest.get("settings", {}).get("subjects_per_shard", 0))
-    queries = {
-        "subjects in more than one shard": "SELECT subject_id FROM f GROUP BY subject_id HAVING count(DISTINCT filename) > 1",
-        "subjects whose shard's split differs from subject_splits.parquet": "SELECT DISTINCT f.subject_id FROM f "
-        "LEFT JOIN s USING (subject_id) WHERE s.split IS DISTINCT FROM f.split",
-        "subjects of subject_splits.parquet with no rows": "SELECT subject_id FROM s ANTI JOIN f USING (subject_id)",
-        f"shards with more than {per_shard} subjects": "SELECT filename FROM f GROUP BY filename "
-        f"HAVING count(DISTINCT subject_id) > {per_shard}",
-        "shards whose subjects are not contiguous or whose rows are out of time order": "SELECT filename FROM "
-        "(SELECT filename, subject_id, time, lag(subject_id) OVER w AS ps, lag(time) OVER w AS pt, "
-        "count(*) OVER (PARTITION BY filename, subject_id) AS n FROM f WINDOW w AS (PARTITION BY filename "
-        "ORDER BY rowid)) WHERE ps > subject_id OR (ps = subject_id AND pt IS NOT NULL AND "
-        "(time IS NULL OR time < pt)) GROUP BY filename",
-        "codes of the data missing from codes.parquet": "SELECT DISTINCT code FROM f ANTI JOIN "
-        f"read_parquet({quote_string(str(folder / layout.CODES_FILE))}) AS c USING (code)",
-        "codes listed twice in codes.parquet": "SELECT code FROM "
-        f"read_parquet({quote_string(str(folder / layout.CODES_FILE))}) GROUP BY code HAVING count(*) > 1",
-    }
-    for what, sql in queries.items():
+    for what, sql in _rule_queries(per_shard, codes).items():
         rows = con.execute(f"SELECT count(*), list(x)[:{SHOWN}] FROM ({sql}) AS t(x)").fetchall()[0]
         if rows[0]:
             problems.append(f"{rows[0]:,} {what}, e.g. {', '.join(map(str, rows[1]))}")
     cols = ", ".join(layout.data_columns()[1:])
     hashed = "SELECT subject_id, count(*) AS n, sum(hash({c})::HUGEINT) AS h FROM ({r}) GROUP BY subject_id"
-    mart = f"SELECT subject_id, {cols.replace('numeric_value', 'numeric_value::FLOAT AS numeric_value')} FROM {layout.EVENTS}"
+    in_mart = cols.replace("numeric_value", "numeric_value::FLOAT AS numeric_value")
+    mart = f"SELECT subject_id, {in_mart} FROM {layout.EVENTS}"
     diff = con.execute(
         f"WITH a AS ({hashed.format(c=cols, r='SELECT * FROM f')}), b AS ({hashed.format(c=cols, r=mart)}) "
-        f"SELECT count(*), list(subject_id ORDER BY subject_id)[:{SHOWN}] FROM a FULL JOIN b USING (subject_id) "
-        "WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h"
+        f"SELECT count(*), list(subject_id ORDER BY subject_id)[:{SHOWN}] FROM a FULL JOIN b "
+        "USING (subject_id) WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h"
     ).fetchall()[0]
     if diff[0]:
         problems.append(f"{diff[0]:,} subjects whose events differ from {layout.EVENTS}, e.g. {diff[1]}")

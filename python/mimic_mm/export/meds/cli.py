@@ -14,7 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=Path("build/export/meds"),
-        help="the MEDS dataset folder (data/, metadata/), owner-only; an existing one is replaced when the new "
+        help="the MEDS dataset folder (data/, metadata/), owner-only; an existing one is replaced when the "
+        "new "
         "one is complete (default: build/export/meds)",
     )
     parser.add_argument(
@@ -33,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory-limit",
         default="2GB",
-        help="DuckDB memory limit; a larger shard sort spills to a temporary folder beside --out (default 2GB)",
+        help="DuckDB memory limit; a larger shard sort spills to a temporary folder beside --out "
+        "(default 2GB)",
     )
 
 

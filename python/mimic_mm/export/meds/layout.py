@@ -1,7 +1,7 @@
 """What a MEDS export looks like: its files, their Arrow schemas, the subject splits and the shard plan.
 
-The schemas are MEDS 0.4's (`meds.DataSchema`, `meds.CodeMetadataSchema`, `meds.SubjectSplitSchema`) written out
-here so that the export needs only pyarrow; the tests check them against the `meds` package itself.
+The schemas are MEDS 0.4's (`meds.DataSchema`, `meds.CodeMetadataSchema`, `meds.SubjectSplitSchema`) written
+out here so that the export needs only pyarrow; the tests check them against the `meds` package itself.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ SPLITS_SCHEMA = pa.schema(
 # Row order inside a shard: subject, then time with static (NULL-time) rows first, then the rest for a
 # deterministic file.
 ORDER = (
-    "subject_id, time nulls first, code, numeric_value nulls first, text_value nulls first, hadm_id nulls first, "
+    "subject_id, time nulls first, code, numeric_value nulls first, text_value nulls first, "
+    "hadm_id nulls first, "
     "stay_id nulls first, ed_stay_id nulls first, note_id nulls first, dicom_id nulls first"
 )
 

@@ -1,15 +1,15 @@
 """Write marts.meds_events as a MEDS dataset, one shard at a time.
 
-Each shard is one DuckDB query over the mart, which dbt stores in subject and time order: the query keeps to the
-shard's subject range (row groups of other subjects are skipped by their min/max) and streams its rows as Arrow
-batches into a Parquet writer, so memory stays bounded by DuckDB's --memory-limit plus one batch. Files are
-written with pyarrow rather than DuckDB's COPY because MEDS wants `text_value` as a large_string, a type only an
-Arrow schema stored in the file can carry.
+Each shard is one DuckDB query over the mart, which dbt stores in subject and time order: the query keeps to
+the shard's subject range (row groups of other subjects are skipped by their min/max) and streams its rows as
+Arrow batches into a Parquet writer, so memory stays bounded by DuckDB's --memory-limit plus one batch. Files
+are written with pyarrow rather than DuckDB's COPY because MEDS wants `text_value` as a large_string, a type
+only an Arrow schema stored in the file can carry.
 
 The dataset is built in a work folder beside OUT (`.OUT.meds-partial`), each shard under a temporary name then
 renamed, so a shard is either complete or absent; the work folder records the fingerprint of the warehouse and
-the settings, so a re-run with the same ones keeps the finished shards and a re-run with others starts over. When
-every file is written the work folder replaces OUT in one rename.
+the settings, so a re-run with the same ones keeps the finished shards and a re-run with others starts over.
+When every file is written the work folder replaces OUT in one rename.
 """
 
 from __future__ import annotations
@@ -227,7 +227,9 @@ def write(
             shards = layout.plan_shards(subject_ids, subjects_per_shard)
             keys = pa.table({
                 "subject_id": pa.array([s for shard in shards for s in shard.subjects], pa.int64()),
-                "shard_key": pa.array([k for k, shard in enumerate(shards) for _ in shard.subjects], pa.int64()),
+                "shard_key": pa.array(
+                    [k for k, shard in enumerate(shards) for _ in shard.subjects], pa.int64()
+                ),
             })  # fmt: skip
             con.register(SHARD_TABLE, keys)
             log.info(
