@@ -1,6 +1,6 @@
 {#- Every MEDS event of the release: the official MIMIC-IV ETL's events plus the ED, note, chest X-ray and REFLACX
-    families, one `union all` of the per-source models, stored in subject and time order (static rows first) so
-    that the export's per-shard scans skip the other subjects' row groups and find their rows already sorted. -#}
+    families, one `union all` of the per-source models (views), stored in subject order so that the export's
+    per-shard scans skip the other subjects' row groups (the export sorts each shard by time itself). -#}
 {%- set sources = [
     'hosp_admissions', 'hosp_diagnoses_icd', 'hosp_drgcodes', 'hosp_emar', 'hosp_hcpcsevents', 'hosp_labevents',
     'hosp_omr', 'hosp_patients', 'hosp_pharmacy', 'hosp_procedures_icd', 'hosp_transfers',
@@ -21,4 +21,4 @@ events as (
 )
 
 select * from events
-order by subject_id, time nulls first, code
+order by subject_id

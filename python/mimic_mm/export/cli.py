@@ -28,7 +28,7 @@ log = logging.getLogger("mimic_mm.export")
 
 DEFAULT_OUT = Path("build/export")
 # subcommands `python -m export` runs when no subcommand is given, and their folder under --out
-ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "haim-embeddings"}
+ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "haim-embeddings", "meds": "meds"}
 
 
 def default_db() -> Path:
@@ -84,7 +84,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Export the linked cohorts from the dbt warehouse. Without a subcommand every export "
-        "runs with its defaults: HAIM into OUT/haim and MIMIC-Eye into OUT/mimic-eye.",
+        "runs with its defaults, each into OUT/<subcommand>: haim, mimic-eye, haim-embeddings and meds.",
     )
     _add_shared(parser, top=True)
     parser.add_argument(

@@ -1,6 +1,6 @@
 """Write marts.meds_events as a MEDS dataset, one shard at a time.
 
-Each shard is one DuckDB query over the mart, which dbt stores in subject and time order: the query keeps to
+Each shard is one DuckDB query over the mart, which dbt stores in subject order: the query keeps to
 the shard's subject range (row groups of other subjects are skipped by their min/max) and streams its rows as
 Arrow batches into a Parquet writer, so memory stays bounded by DuckDB's --memory-limit plus one batch. Files
 are written with pyarrow rather than DuckDB's COPY because MEDS wants `text_value` as a large_string, a type
