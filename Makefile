@@ -17,12 +17,12 @@ WAREHOUSE := $(or $(MIMIC_DUCKDB_PATH),$(BUILD)/warehouse.duckdb)
 RAW := $(BUILD)/raw/$(SUBJECTS)-$(SEED)
 DEMO_ARGS := subjects=$(SUBJECTS) seed=$(SEED)
 
-.PHONY: venv demo synth convert dbt export test lint format clean mimic-code
+.PHONY: venv demo synth convert dbt embed export test lint format clean mimic-code
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,embed]'
 	touch $@
 
 venv: $(BIN)/.installed
@@ -47,7 +47,33 @@ export: venv
 	$(BIN)/python -m export --out $(BUILD)/export
 	echo "$(DEMO_ARGS)" > $(BUILD)/export/.demo-args
 
-demo: synth convert dbt export
+# HAIM's image and note vectors (python -m mimic_mm.embed), only from weights the user has on disk (never
+# random, never downloaded): HAIM_IMAGE_WEIGHTS = a torchxrayvision weight name found in its cache folder
+# (densenet121-res224-chex) or a DenseNet121 state_dict file; HAIM_NOTE_MODEL = a Hugging Face model folder
+# (Bio_ClinicalBERT). EMBED_ARGS passes options to both (e.g. --device cuda --batch-size 128). When either ran,
+# dbt builds again so the models reading the vectors see them.
+HAIM_IMAGE_WEIGHTS ?=
+HAIM_NOTE_MODEL ?=
+EMBED_ARGS ?=
+embed: venv
+	@if [ -z "$(HAIM_IMAGE_WEIGHTS)$(HAIM_NOTE_MODEL)" ]; then \
+		echo "embed: skipped (no weights configured). To compute HAIM's image and note vectors run e.g."; \
+		echo "  make demo HAIM_IMAGE_WEIGHTS=densenet121-res224-chex HAIM_NOTE_MODEL=/path/to/Bio_ClinicalBERT"; \
+		echo "  (see docs/embeddings.md: the weights must already be on disk; nothing is downloaded)"; \
+		exit 0; fi; \
+	set -e; \
+	if [ -n "$(HAIM_IMAGE_WEIGHTS)" ]; then \
+		if [ -f "$(HAIM_IMAGE_WEIGHTS)" ]; then w="--weights-file"; else w="--weights"; fi; \
+		$(BIN)/python -m mimic_mm.embed images --db $(WAREHOUSE) --lake $(LAKE) $$w "$(HAIM_IMAGE_WEIGHTS)" \
+			$(EMBED_ARGS); \
+	else echo "embed: image vectors skipped (set HAIM_IMAGE_WEIGHTS)"; fi; \
+	if [ -n "$(HAIM_NOTE_MODEL)" ]; then \
+		$(BIN)/python -m mimic_mm.embed notes --db $(WAREHOUSE) --lake $(LAKE) --model "$(HAIM_NOTE_MODEL)" \
+			$(EMBED_ARGS); \
+	else echo "embed: note vectors skipped (set HAIM_NOTE_MODEL)"; fi; \
+	umask 077 && $(BIN)/dbt build
+
+demo: synth convert dbt embed export
 
 # mimic-code's DuckDB concepts, unchanged, into the warehouse's mimiciv_derived schema (after `make dbt`).
 # MIMIC_CONCEPTS_ARGS passes options, e.g. '--copy-to build/concepts'. The DuckDB 1.5 CLI (the duckdb-cli dev

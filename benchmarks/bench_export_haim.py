@@ -31,11 +31,11 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pandas as pd
 import psutil
 import pyarrow.dataset as ds
-from PIL import Image
 
 from mimic_mm.cores import available_cpus
 from mimic_mm.export.haim.spec import attributes
@@ -118,10 +118,8 @@ def reference(
         obj["imcxr"] = []
         for path in rows["jpg_path"]:
             if path is not None and os.path.exists(path):
-                with Image.open(path) as im:  # full decode, as the reference's imread
-                    obj["imcxr"].append(
-                        np.asarray(im.convert("L").resize((224, 224), Image.Resampling.BILINEAR))
-                    )
+                # the reference's own decode
+                obj["imcxr"].append(cv2.resize(cv2.imread(path, cv2.IMREAD_GRAYSCALE), (224, 224)))
         with open(scratch / f"{i:08d}.pkl", "wb") as fh:
             pickle.dump(obj, fh, protocol=5)
     per_stay = (time.perf_counter() - started) / max(1, len(chosen))

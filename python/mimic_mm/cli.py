@@ -5,6 +5,7 @@ mimic-mm convert build/raw --lake build/lake      (= python -m convert)
 mimic-mm dbt build                                (dbt on this package's project, see run_dbt)
 mimic-mm export --out build/export                (= python -m export)
 mimic-mm concepts --mimic-code ~/mimic-code       (= python -m mimic_concepts)
+mimic-mm embed images --weights-file F            (= python -m mimic_mm.embed images)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ STEPS = {
         "write the HAIM-MIMIC-MM pickles and MIMIC-Eye folders from the warehouse",
     ),
     "concepts": ("mimic_mm.concepts.__main__", "build mimic-code's DuckDB concepts into mimiciv_derived"),
+    "embed": ("mimic_mm.embed.__main__", "HAIM's image (DenseNet121) and note (BERT) vectors into the lake"),
 }
 
 

@@ -1,4 +1,5 @@
-"""The README's `make demo`, twice with another SUBJECTS, and a bare `dbt build` in the project root
+"""The README's `make demo` examples, exactly as the README shows them and in its order (one after the other,
+no --force, no clean), and a bare `dbt build` in the project root
 without any environment variable: profiles.yml is found in the project, the default lake (build/lake) is
 resolved to an absolute path, and `dbt docs generate` works.
 
@@ -9,6 +10,7 @@ project root; make adds only DO_NOT_TRACK and the umask)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +24,10 @@ from mimic_mm.project import DBT_PROJECT_FILES
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 OVERRIDES = ("MIMIC_LAKE", "MIMIC_DUCKDB_PATH", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "DBT_TARGET_PATH")
-FIRST, SECOND = "40", "44"  # SUBJECTS of the two demos
+# The README's demo commands, in order; test_readme_shows_the_demos_run_here keeps the README to these.
+DEMOS = (("make", "demo"), ("make", "demo", "SUBJECTS=40", "SEED=5"))
+SECOND = {"subjects": "40", "seed": "5"}
+README = PROJECT / "README.md"
 
 
 def copy_project(dest: Path) -> Path:
@@ -47,20 +52,26 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
-def make_demo(project: Path, subjects: str) -> subprocess.CompletedProcess[str]:
-    proc = run(["make", "--no-print-directory", "demo", f"SUBJECTS={subjects}", "SEED=5", f"BIN={BIN}"],
-               project, bare_env())  # fmt: skip
+def make_demo(project: Path, command: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    make, target, *variables = command
+    proc = run([make, "--no-print-directory", target, *variables, f"BIN={BIN}"], project, bare_env())
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
 
 @pytest.fixture(scope="module")
 def demos(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """A project copy after `make demo SUBJECTS=40` then `make demo SUBJECTS=44` (no --force, no clean)."""
+    """A project copy after the README's `make demo`, then its `make demo SUBJECTS=40 SEED=5`."""
     proj = copy_project(tmp_path_factory.mktemp("bare_dbt") / "project")
-    first = make_demo(proj, FIRST)
+    first = make_demo(proj, DEMOS[0])
     assert "ERROR=0" in first.stdout and "WARN=0" in first.stdout
-    return proj, make_demo(proj, SECOND)
+    return proj, make_demo(proj, DEMOS[1])
+
+
+def test_readme_shows_the_demos_run_here() -> None:
+    shown = re.findall(r"\bmake demo(?: [A-Z_]+=\S+?)*(?=[`\s])", README.read_text(encoding="utf-8"))
+    assert shown, "the README shows no make demo command"
+    assert {tuple(c.split()) for c in shown} == set(DEMOS), shown
 
 
 def test_second_demo_with_other_subjects_rebuilds_what_changed(
@@ -68,15 +79,15 @@ def test_second_demo_with_other_subjects_rebuilds_what_changed(
 ) -> None:
     proj, second = demos
     build = proj / "build"
-    assert (build / "raw" / f"{FIRST}-5").is_dir() and (build / "raw" / f"{SECOND}-5").is_dir()
+    assert (build / "raw" / "200-42").is_dir() and (build / "raw" / "40-5").is_dir()
     assert "holds another release" in second.stdout  # the export of the first release is replaced
-    assert (build / "export" / ".demo-args").read_text().split() == [f"subjects={SECOND}", "seed=5"]
+    assert (build / "export" / ".demo-args").read_text().split() == [f"{k}={v}" for k, v in SECOND.items()]
     con = duckdb.connect(str(build / "warehouse.duckdb"), read_only=True)
     try:
         subjects = con.sql("select count(*) from staging.stg_mimiciv_hosp__patients").fetchall()[0][0]
     finally:
         con.close()
-    assert subjects == int(SECOND)
+    assert subjects == int(SECOND["subjects"])
     verify = run([str(BIN / "python"), "-m", "export", "verify", "build/export"], proj, bare_env())
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
 

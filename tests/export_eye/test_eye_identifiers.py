@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mimic_mm.export.mimic_eye import identifiers as ids
+from mimic_mm import identifiers as ids
 
 DICOM = "02aa804e-bde0afdd-112c0b34-7bc16630-4e384014"
 

@@ -45,7 +45,9 @@ def dbt_args(target: Path, *args: str) -> list[str]:
     return [str(BIN / "dbt"), *args, "--target-path", str(target), "--log-path", str(target / "logs")]
 
 
-def build(root: Path) -> MartRelease:
+def build(root: Path, subjects: int = SUBJECTS, strict_variant: bool = True) -> MartRelease:
+    """The release under `root`; `subjects` and `strict_variant=False` (no strict warehouse) let other test
+    folders build a smaller one with the same steps."""
     raw, lake, warehouse = root / "raw", root / "lake", root / "warehouse.duckdb"
     strict = root / "strict" / "warehouse.duckdb"
     run(
@@ -56,7 +58,7 @@ def build(root: Path) -> MartRelease:
             "--out",
             str(raw),
             "--subjects",
-            str(SUBJECTS),
+            str(subjects),
             "--seed",
             str(SEED),
             "--quiet",
@@ -68,6 +70,8 @@ def build(root: Path) -> MartRelease:
     selection = ["--select", "+haim_embeddings", "+haim_cxr", "lake_lineage", "path:models/staging",
                  "--indirect-selection", "cautious"]  # fmt: skip
     run(dbt_args(root / "target", "build", *selection), dbt_env(lake, warehouse))
+    if not strict_variant:
+        return MartRelease(raw, lake, warehouse, strict)
     strict.parent.mkdir()
     shutil.copy(warehouse, strict)
     run(

@@ -1,4 +1,5 @@
-"""Housekeeping users notice: the README points only at files that exist, and flags are spelled alike."""
+"""Housekeeping users notice: the README and docs/ point only at files and headings that exist, the README
+stays short and leads to every doc, and flags are spelled alike."""
 
 from __future__ import annotations
 
@@ -14,14 +15,47 @@ PROJECT = Path(__file__).resolve().parents[2]
 REPO_PATH = re.compile(r"(?<![\w/.:-])((?:[\w.-]+/)+[\w.-]+\.(?:md|py|yml|sql|tsv|csv|toml))\b")
 
 
-def test_readme_points_only_at_files_in_the_repository() -> None:
-    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+DOCS = [PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md"))]
+MD_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower().replace("`", ""))
+    return text.replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {_slug(line.lstrip("#")) for line in lines if line.startswith("#")}
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d.relative_to(PROJECT).as_posix() for d in DOCS])
+def test_docs_point_only_at_files_in_the_repository(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
     # Paths under a folder of the repository (others are export layouts, build outputs or user paths).
     folders = {p.name for p in PROJECT.iterdir() if p.is_dir() and p.name not in ("build", ".venv")}
-    mentioned = {m for m in REPO_PATH.findall(readme) if m.split("/", 1)[0] in folders}
-    assert "docs/architecture.md" in mentioned and "python/mimic_mm/export/relations.py" in mentioned
+    mentioned = {m for m in REPO_PATH.findall(text) if m.split("/", 1)[0] in folders}
     missing = sorted(m for m in mentioned if not (PROJECT / m).exists())
-    assert not missing, f"README mentions files that are not in the repository: {missing}"
+    assert not missing, f"{doc.name} mentions files that are not in the repository: {missing}"
+    broken = []
+    for target in MD_LINK.findall(text):
+        if re.match(r"^[a-z]+://", target):
+            continue
+        file, _, anchor = target.partition("#")
+        dest = (doc.parent / file).resolve() if file else doc
+        if not dest.exists() or (anchor and dest.suffix == ".md" and anchor not in _anchors(dest)):
+            broken.append(target)
+    assert not broken, f"{doc.name} links to files or headings that do not exist: {broken}"
+    # Users have only the repository: no pointer to the project's private design notes.
+    assert "SPEC.md" not in text and "../shared" not in text
+
+
+def test_readme_is_short_and_leads_to_every_doc() -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    linked = set(MD_LINK.findall(readme))
+    assert {f"docs/{d.name}" for d in DOCS[1:]} <= linked
 
 
 @pytest.mark.parametrize("command", [["convert"], ["export", "haim"], ["export", "mimic-eye"]])

@@ -26,7 +26,6 @@ from mimic_mm.convert.freetext import shape
 from mimic_mm.convert.inflated_fs import InflatedStream, SizeGuessWrong, attach
 from mimic_mm.convert.plan import Part, Task
 from mimic_mm.convert.rawfile import RawScan, RecordCounter, Shape, is_gzip, line_of_record, scan, sha256_file
-from mimic_mm.convert.safepath import inside, valid_eye_gaze_dicom_id, valid_reflacx_id
 from mimic_mm.convert.sql import (
     bad_value_message,
     cast,
@@ -36,6 +35,7 @@ from mimic_mm.convert.sql import (
     read_types,
     typed_select,
 )
+from mimic_mm.identifiers import eye_gaze_dicom, inside, reflacx_case
 from mimic_mm.sql_quote import quote_ident, quote_string
 
 BATCH_ROWS = 65536
@@ -210,7 +210,7 @@ def reflacx_cases(task: Task) -> list[tuple[str, int]]:
         phase = int(name.rsplit("_", 1)[1])
         with open(path, encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f):
-                if valid_reflacx_id(row["id"]):
+                if reflacx_case(row["id"]):
                     cases.append((row["id"], phase))
                 else:
                     task.rejected.add(row["id"])
@@ -429,7 +429,7 @@ def _transcript_files(task: Task) -> list[Path]:
     out = []
     for path in sorted(folder.glob("*/" + rt.path.split("{dicom_id}/")[1])):
         dicom_id = path.parent.name
-        if not valid_eye_gaze_dicom_id(dicom_id):
+        if not eye_gaze_dicom(dicom_id):
             task.rejected.add(dicom_id)
         elif _case_path(task, rt.path, dicom_id=dicom_id) is not None:
             out.append(path)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mimic_mm.convert.errors import ConvertError
 from mimic_mm.convert.rawfile import read_header
-from mimic_mm.convert.safepath import inside
+from mimic_mm.identifiers import inside
 from mimic_mm.releases import ReleaseTable, release_tables, releases
 from mimic_mm.releases.catalog import _lake_family, _release_sort_key
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from mimic_mm.releases import ReleaseTable
-from mimic_mm.synth import images
+from mimic_mm.synth import images, plants
 from mimic_mm.synth.csvio import write_bytes
 from mimic_mm.synth.oracle import study_time_text
 from mimic_mm.synth.rng import stream
@@ -105,7 +105,7 @@ def write_images(u: Universe, root: Path, part: int, parts: int) -> int:
     for k, (s, st, im) in enumerate(u.images()):
         if k % parts != part or "image_missing_on_disk" in im.cases:
             continue
-        data = images.jpeg_bytes(im.dicom_id, im.rows, im.columns)
+        data = images.jpeg_bytes(im.dicom_id, im.rows, im.columns, plants.REAL_SIZE_IMAGES in im.cases)
         if "image_unreadable" in im.cases:
             data = data[: len(data) // 3]  # a transfer cut short: JPEG header present, scan data truncated
         write_bytes(root / image_rel_path(s.subject_id, st.study_id, im.dicom_id, "jpg"), data)

@@ -120,23 +120,23 @@ def _eye_gaze_task() -> dict[str, int]:
     return {f"egd-cxr-1.0.0/{k}": v for k, v in counts.items()}
 
 
-def _tasks(mimic_release: str, image_parts: int) -> list[tuple[str, Callable[..., dict[str, int]], tuple]]:
+def _tasks(
+    mimic_release: str, image_parts: int, only_mimic_iv: bool = False
+) -> list[tuple[str, Callable[..., dict[str, int]], tuple]]:
     tasks: list[tuple[str, Callable[..., dict[str, int]], tuple]] = []
-    for release in (
-        mimic_release,
-        "mimic-iv-ed-2.2",
-        "mimic-iv-note-2.2",
-        "mimic-cxr-jpg-2.0.0",
-        "mimic-cxr-2.0.0",
-    ):
+    releases = [mimic_release]
+    if not only_mimic_iv:
+        releases += ["mimic-iv-ed-2.2", "mimic-iv-note-2.2", "mimic-cxr-jpg-2.0.0", "mimic-cxr-2.0.0"]
+    for release in releases:
         for table in release_tables(release):
             tasks.append((table, _mimic_task, (release, table)))
-    tasks += [("images", _images_task, (k,)) for k in range(image_parts)]
-    tasks += [
-        ("reports", _reports_task, ()),
-        ("reflacx", _reflacx_task, ()),
-        ("eye_gaze", _eye_gaze_task, ()),
-    ]
+    if not only_mimic_iv:
+        tasks += [("images", _images_task, (k,)) for k in range(image_parts)]
+        tasks += [
+            ("reports", _reports_task, ()),
+            ("reflacx", _reflacx_task, ()),
+            ("eye_gaze", _eye_gaze_task, ()),
+        ]
     tasks.sort(key=lambda t: -_COST.get(t[0], 1))
     return tasks
 
@@ -162,8 +162,12 @@ def generate(
     workers: int = 1,
     force: bool = False,
     progress: bool = True,
+    only_mimic_iv: bool = False,
 ) -> GenerationSummary:
     """Write all releases and `ground_truth.json` under `out`. Same arguments, same bytes.
+
+    `only_mimic_iv` writes the MIMIC-IV tables alone (same bytes as in a whole run): the key checks over many
+    sizes and seeds need nothing else.
 
     Everything is built in `out/.synth-partial/` and moved into place at the end, so a failed or interrupted
     run leaves no half-written release behind.
@@ -181,7 +185,7 @@ def generate(
         shutil.rmtree(out)  # left by an interrupted run
     make_private_dirs(out)
     try:
-        summary = _generate_into(out, subjects, seed, mimic_iv_version, workers, progress)
+        summary = _generate_into(out, subjects, seed, mimic_iv_version, workers, progress, only_mimic_iv)
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
@@ -194,7 +198,13 @@ def generate(
 
 
 def _generate_into(
-    out: Path, subjects: int, seed: int, mimic_iv_version: str, workers: int, progress: bool
+    out: Path,
+    subjects: int,
+    seed: int,
+    mimic_iv_version: str,
+    workers: int,
+    progress: bool,
+    only_mimic_iv: bool,
 ) -> GenerationSummary:
     global _STATE
     log.info("building the universe: %d subjects, seed %d", subjects, seed)
@@ -212,7 +222,7 @@ def _generate_into(
     image_parts = max(1, min(8, len(u.images()) // 2000 + 1))
     _STATE = _State(u, out, mimic, cases, shown, media, image_parts)
     summary = GenerationSummary(out, subjects)
-    tasks = _tasks(mimic_release, image_parts)
+    tasks = _tasks(mimic_release, image_parts, only_mimic_iv)
     bar = tqdm(total=len(tasks), desc="writing releases", unit="file", disable=not progress)
     try:
         if workers > 1:

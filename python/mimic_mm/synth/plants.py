@@ -28,6 +28,9 @@ TRUNCATIONS = {
     "eye_gaze_truncated_9_with_valid": (9, True),
 }
 EYE_GAZE_AMBIGUOUS = "eye_gaze_unresolved_ambiguous"
+# Real-size, textured JPEGs (MIMIC-CXR-JPG's are about 2,500 x 3,000) among the HAIM cohort's images: where
+# HAIM's OpenCV decode and a reduced-scale decode differ (the other images are small and smooth).
+REAL_SIZE_IMAGES = "haim_real_size_images"
 
 
 class Planter:
@@ -65,6 +68,12 @@ class Planter:
         for c in cases:
             self.case(c, str(stay.stay_id))
         return stay
+
+    def real_size(self, im: Image, rows: int, columns: int) -> None:
+        """Make `im` a real-size textured JPEG (sizes draw no random numbers: nothing else changes)."""
+        im.rows, im.columns = rows, columns
+        im.cases.append(REAL_SIZE_IMAGES)
+        self.case(REAL_SIZE_IMAGES, im.dicom_id)
 
     def study(
         self,
@@ -145,14 +154,18 @@ def plant_all(ids: Ids, rng: np.random.Generator, cases: dict[str, list[str]]) -
     p.icu(s, a, d(2157, 2, 2, 8, 0), d(2157, 2, 4, 8, 0))
     b = p.admission(s, d(2157, 8, 1, 8, 0), d(2157, 8, 12, 8, 0))
     p.icu(s, b, d(2157, 8, 3, 8, 0), d(2157, 8, 6, 8, 0), "icu_stay_without_cxr_during")
-    p.study(s, d(2157, 2, 3, 7, 15, 0, 500000), ("image_during_icu",))
+    st = p.study(s, d(2157, 2, 3, 7, 15, 0, 500000), ("image_during_icu",))
+    p.real_size(st.images[1], 3056, 2544)  # the usual MIMIC-CXR-JPG size (Rows x Columns)
 
     # Image files: one listed but missing on disk, one corrupt; both in a HAIM stay.
     s = p.subject()
     a = p.admission(s, d(2158, 3, 1, 8, 0), d(2158, 3, 8, 8, 0))
     p.icu(s, a, d(2158, 3, 2, 8, 0), d(2158, 3, 6, 8, 0))
-    p.study(s, d(2158, 3, 3, 11, 0, 0, 1000), ("image_missing_on_disk",))
-    p.study(s, d(2158, 3, 4, 11, 0, 0, 2000), ("image_unreadable",))
+    missing = p.study(s, d(2158, 3, 3, 11, 0, 0, 1000), ("image_missing_on_disk",))
+    unreadable = p.study(s, d(2158, 3, 4, 11, 0, 0, 2000), ("image_unreadable",))
+    # their lateral images: real size, odd sides (partial JPEG blocks), beside the missing/unreadable ones
+    p.real_size(missing.images[1], 1201, 1003)
+    p.real_size(unreadable.images[1], 1000, 1237)
 
     # Studies without CheXpert/NegBio rows (the HAIM reference cohort drops the subject).
     s = p.subject("no_chexpert_row")

@@ -141,9 +141,12 @@ class SubjectAssembler:
     """Turns one subject's frames (relation → DataFrame, ordered) into its stays' Patient_ICU objects; images
     are decoded once per subject and shared by every stay."""
 
-    def __init__(self, window: Window, images: bool, empty: dict[str, pd.DataFrame]):
+    def __init__(
+        self, window: Window, images: bool, empty: dict[str, pd.DataFrame], fast_images: bool = False
+    ):
         self.window = window
         self.images = images
+        self.fast_images = fast_images  # PIL draft decode instead of HAIM's OpenCV one (--fast-images)
         self.attrs = attributes()
         self.empty = empty  # relation → empty frame with its columns (for kind=empty attributes)
 
@@ -153,7 +156,7 @@ class SubjectAssembler:
         image_errors: dict[int, tuple[str, str]] = {}
         if self.images:
             for pos, (dicom_id, path) in enumerate(zip(cxr["dicom_id"], cxr["jpg_path"], strict=True)):
-                arr, problem = load_image(path)
+                arr, problem = load_image(path, fast=self.fast_images)
                 decoded.append(arr)
                 if problem:
                     image_errors[pos] = (str(dicom_id), problem)

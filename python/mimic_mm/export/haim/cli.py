@@ -61,6 +61,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not decode images: imcxr is an empty list (cxr rows are still written)",
     )
     parser.add_argument(
+        "--fast-images",
+        action="store_true",
+        help="decode images with PIL's reduced-scale JPEG decode (draft) and a bilinear resize instead of "
+        "HAIM's cv2.imread + cv2.resize (the default). NOT HAIM's pixels: on real-size (about 2,500 x "
+        "3,000) JPEGs the 224x224 arrays differ from OpenCV's by 4 to 8 grey levels on average (up to about "
+        "100), with under 10%% of pixels equal (measured by benchmarks/bench_imcxr_decode.py), so image "
+        "embeddings differ from HAIM's. Only faster, and not by much: about 1.3-1.9x per X-ray-like image. "
+        "The mode is recorded in haim_export.json; a folder never mixes the two",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="rewrite every selected sample, and accept a folder exported with other settings "

@@ -23,6 +23,8 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError("--workers and --chunk-subjects must be ≥ 1")
     if args.start_hour is not None and args.end_hour is not None and args.start_hour > args.end_hour:
         raise ValueError("--start-hour is after --end-hour")
+    if args.fast_images and not args.images:
+        raise ValueError("--fast-images chooses how images are decoded; --no-images decodes none")
     shard = parse_shard(args.shard)
     opts = Options(
         db=args.warehouse,
@@ -30,6 +32,7 @@ def main(args: argparse.Namespace) -> int:
         cohort=args.cohort,
         window=Window(args.start_hour, args.end_hour),
         images=args.images,
+        fast_images=args.fast_images,
         force=args.force,
         fsync=args.fsync,
         batch_size=args.batch_size,

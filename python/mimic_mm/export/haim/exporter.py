@@ -58,6 +58,7 @@ class Options:
     cohort: str = "default"
     window: Window = field(default_factory=Window)
     images: bool = True
+    fast_images: bool = False  # PIL draft decode (--fast-images), not HAIM's OpenCV one: other pixels
     force: bool = False
     fsync: bool = True
     batch_size: int = 65_536
@@ -147,6 +148,14 @@ def write_checksums(out: Path, checksums: dict[int, str], fsync: bool) -> None:
         fh.writelines(checksum_line(h, checksums[h]) for h in sorted(checksums))
 
 
+def image_decode(opts: Options) -> str | None:
+    """How `imcxr` was decoded, for the manifest: pickles of two modes never share a folder. None without
+    images, which is also what a manifest written before this key existed gives."""
+    if not opts.images:
+        return None
+    return "pil-draft-bilinear" if opts.fast_images else "opencv-imread-resize"
+
+
 def manifest_for(opts: Options, samples: pd.DataFrame) -> dict:
     return {
         "format": FORMAT,
@@ -154,6 +163,7 @@ def manifest_for(opts: Options, samples: pd.DataFrame) -> dict:
         "start_hour": opts.window.start_hour,
         "end_hour": opts.window.end_hour,
         "images": opts.images,
+        "image_decode": image_decode(opts),
         "samples": len(samples),
         "samples_sha256": samples_digest(samples),
     }
@@ -283,7 +293,7 @@ def export_task(
         for a in attributes():
             if a.kind == "empty":
                 empty[a.relations[0]] = empty.get(a.relations[0], pd.DataFrame()).iloc[0:0]
-        assembler = SubjectAssembler(opts.window, opts.images, empty)
+        assembler = SubjectAssembler(opts.window, opts.images, empty, fast_images=opts.fast_images)
         by_subject: dict[int, list[Stay]] = {}
         for haim_id, sid, hadm, stay in samples:
             by_subject.setdefault(sid, []).append(Stay(haim_id, sid, hadm, stay))

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mimic_mm import identifiers as ids
 from mimic_mm.atomic_fs import atomic_dir, remove_stale_temps
 from mimic_mm.export.atomic import ExportLock
 from mimic_mm.export.mimic_eye import fingerprint as fp
-from mimic_mm.export.mimic_eye import identifiers as ids
 from mimic_mm.export.mimic_eye import spreadsheets
 from mimic_mm.export.mimic_eye.checks import verify_export
 from mimic_mm.export.mimic_eye.exporter import (

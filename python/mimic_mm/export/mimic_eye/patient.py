@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mimic_mm.export.mimic_eye import identifiers as ids
+from mimic_mm import identifiers as ids
 from mimic_mm.export.mimic_eye import layout
 from mimic_mm.export.mimic_eye.csvout import header_line, open_private, write_csv
 from mimic_mm.export.mimic_eye.layout import FileSpec

@@ -1,9 +1,10 @@
 """Identifiers that become file or folder names, checked against the published form of their kind, and paths
-checked to stay inside their root (damaged or crafted metadata must never write or read elsewhere)."""
+checked to stay inside their root (damaged or crafted metadata must never write or read elsewhere).
+
+The one home of these checks: convert uses them to read a release, the exports to write their layouts."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -60,10 +61,12 @@ def file_name(value: object) -> bool:
 
 
 def inside(root: Path, path: Path) -> bool:
-    """True when `path`, with every symlink resolved, lies inside `root` (resolved too)."""
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(path)
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+    """True when `path`, with every symlink resolved, is `root` or lies inside it (resolved too); a symlink
+    loop is never inside."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def safe_join(root: Path, rel: str) -> Path:
