@@ -1,5 +1,6 @@
 {#- Every MEDS event of the release: the official MIMIC-IV ETL's events plus the ED, note, chest X-ray and REFLACX
-    families, one `union all` of the per-source models (views), stored in subject order so that the export's
+    families, one `union all` of the per-source models (tables: each source's DISTINCT runs and spills on its own; as
+    views, 27 of them in one query ran out of memory at 20,000 subjects), stored in subject order so that the export's
     per-shard scans skip the other subjects' row groups (the export sorts each shard by time itself). -#}
 {%- set sources = [
     'hosp_admissions', 'hosp_diagnoses_icd', 'hosp_drgcodes', 'hosp_emar', 'hosp_hcpcsevents', 'hosp_labevents',
