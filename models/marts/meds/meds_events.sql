@@ -1,7 +1,7 @@
 {#- Every MEDS event of the release: the official MIMIC-IV ETL's events plus the ED, note, chest X-ray and REFLACX
-    families, one `union all` of the per-source models (tables: each source's DISTINCT runs and spills on its own; as
-    views, 27 of them in one query ran out of memory at 20,000 subjects), stored in subject order so that the export's
-    per-shard scans skip the other subjects' row groups (the export sorts each shard by time itself). -#}
+    families, one `union all` of the per-source models (tables: each source's DISTINCT runs and spills on its own;
+    as 27 views in one query the build ran out of DuckDB's memory at 20,000 subjects, and so did an ORDER BY over
+    the union). Not sorted here: the export selects each shard's subjects and sorts them by time itself. -#}
 {%- set sources = [
     'hosp_admissions', 'hosp_diagnoses_icd', 'hosp_drgcodes', 'hosp_emar', 'hosp_hcpcsevents', 'hosp_labevents',
     'hosp_omr', 'hosp_patients', 'hosp_pharmacy', 'hosp_procedures_icd', 'hosp_transfers',
@@ -22,4 +22,3 @@ events as (
 )
 
 select * from events
-order by subject_id

@@ -1,10 +1,10 @@
 """Write marts.meds_events as a MEDS dataset, one shard at a time.
 
-Each shard is one DuckDB query over the mart, which dbt stores in subject order: the query keeps to
-the shard's subject range (row groups of other subjects are skipped by their min/max) and streams its rows as
-Arrow batches into a Parquet writer, so memory stays bounded by DuckDB's --memory-limit plus one batch. Files
-are written with pyarrow rather than DuckDB's COPY because MEDS wants `text_value` as a large_string, a type
-only an Arrow schema stored in the file can carry.
+Each shard is one DuckDB query over the mart: the query keeps to the shard's subject range (row groups whose
+subject_ids lie outside it are skipped by their min/max, and the sources are mostly stored by subject), sorts
+the shard's rows by time and streams them as Arrow batches into a Parquet writer, so memory stays bounded by
+DuckDB's --memory-limit plus one batch. Files are written with pyarrow rather than DuckDB's COPY because MEDS
+wants `text_value` as a large_string, a type only an Arrow schema stored in the file can carry.
 
 The dataset is built in a work folder beside OUT (`.OUT.meds-partial`), each shard under a temporary name then
 renamed, so a shard is either complete or absent; the work folder records the fingerprint of the warehouse and
