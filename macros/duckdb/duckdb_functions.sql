@@ -63,3 +63,24 @@ list_bool_or(list_transform({{ values }}, lambda x: isnan(x)))
 list_transform({{ values }}, lambda x: cast(x as double))
 -- noqa: enable=all
 {% endmacro %}
+
+{#- `expression` read as a float32, NULL when it is not a number. -#}
+{% macro meds_float32(expression) -%}
+    try_cast(cast({{ expression }} as varchar) as float)
+{%- endmacro %}
+
+{#- A text column as the official MEDS ETL sees it after reading the CSV with polars' type inference over the
+    whole file: when every non-NULL value of the column (over the whole relation) is an integer, polars types
+    it Int64 and renders it without leading zeros ('00904' -> '904'); otherwise the text is kept. -#}
+{% macro polars_csv_text(column) -%}
+    case
+        when bool_and({{ column }} is null or regexp_full_match({{ column }}, '-?[0-9]+')) over ()
+            then cast(try_cast({{ column }} as hugeint) as varchar)
+        else {{ column }}
+    end
+{%- endmacro %}
+
+{#- January 1st, 00:00 of `year` (an integer expression). -#}
+{% macro year_start(year) -%}
+    make_timestamp(cast({{ year }} as bigint), 1, 1, 0, 0, 0)
+{%- endmacro %}

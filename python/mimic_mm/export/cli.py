@@ -28,7 +28,7 @@ log = logging.getLogger("mimic_mm.export")
 
 DEFAULT_OUT = Path("build/export")
 # subcommands `python -m export` runs when no subcommand is given, and their folder under --out
-ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "haim-embeddings"}
+ALL_EXPORTS = {"haim": "haim", "mimic-eye": "mimic-eye", "haim-embeddings": "haim-embeddings", "meds": "meds"}
 
 
 def default_db() -> Path:
@@ -78,12 +78,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     import, so `python -m export --help` stays cheap; their heavy imports happen in `run`/`verify`."""
     from mimic_mm.export.haim import cli as haim_cli
     from mimic_mm.export.haim_embeddings import cli as embeddings_cli
+    from mimic_mm.export.meds import cli as meds_cli
     from mimic_mm.export.mimic_eye import cli as eye_cli
 
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Export the linked cohorts from the dbt warehouse. Without a subcommand every export "
-        "runs with its defaults: HAIM into OUT/haim and MIMIC-Eye into OUT/mimic-eye.",
+        "runs with its defaults, each into OUT/<subcommand>: haim, mimic-eye, haim-embeddings and meds.",
     )
     _add_shared(parser, top=True)
     parser.add_argument(
@@ -102,7 +103,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         help="worker processes for every export when every export runs (default: each export's own); "
         "with a subcommand give --workers after it",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{haim,mimic-eye,haim-embeddings,verify}")
+    sub = parser.add_subparsers(dest="command", metavar="{haim,mimic-eye,haim-embeddings,meds,verify}")
     shared = _shared_parent()
     subs: dict[str, argparse.ArgumentParser] = {}
 
@@ -127,6 +128,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
             "write HAIM's table (whole with embeddings, or tabular) as HAIM's CSV (or Parquet)",
             (embeddings_cli.__doc__ or "").strip(),
         ),
+        (
+            "meds",
+            meds_cli,
+            "write the MEDS dataset (data shards, codes, splits, dataset.json)",
+            "Write marts.meds_events as a MEDS 0.4 dataset: data/{train,tuning,held_out}/N.parquet, "
+            "metadata/codes.parquet, metadata/dataset.json, metadata/subject_splits.parquet. Built beside "
+            "--out and renamed when complete; a re-run with the same warehouse and settings keeps finished "
+            "shards.",
+        ),
     )
     for name, module, help_, description in exporters:
         exporter = sub.add_parser(name, parents=[shared], help=help_, description=description)
@@ -139,8 +149,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         parents=[shared],
         help="check an export folder against the marts (layout detected)",
         description="Re-open an export and check it against the warehouse. DIR may be a HAIM "
-        "folder, a MIMIC-Eye folder, or a root holding haim/ and mimic-eye/. Exit code 1 when a problem "
-        "is found.",
+        "folder, a MIMIC-Eye folder, a MEDS dataset, or a root holding haim/ and mimic-eye/. Exit code 1 "
+        "when a problem is found.",
     )
     verify.add_argument("dir", type=Path, help="export folder to check")
     haim_cli.add_verify_arguments(verify)
@@ -150,6 +160,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
             "haim": haim_cli.verify,
             "mimic-eye": eye_cli.verify,
             "haim-embeddings": embeddings_cli.verify,
+            "meds": meds_cli.verify,
         },
     )
     subs["verify"] = verify
@@ -160,6 +171,8 @@ def detect_layout(folder: Path) -> list[tuple[str, Path]]:
     """Which exporter wrote `folder`: [(exporter, folder)], or one entry per sub-export of a root folder."""
     if (folder / "haim_mimiciv_key_ids.csv").is_file() or (folder / "pickle").is_dir():
         return [("haim", folder)]
+    if (folder / "metadata" / "dataset.json").is_file() and (folder / "data").is_dir():
+        return [("meds", folder)]
     if any(folder.glob("haim_embeddings.*")):
         return [("haim-embeddings", folder)]
     if (folder / "spreadsheets").is_dir() or any(folder.glob("patient_*")):
@@ -176,7 +189,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise ValueError(f"verify: {args.dir} is not a folder")
     layouts = detect_layout(args.dir)
     if not layouts:
-        raise ValueError(f"verify: {args.dir} is neither a HAIM nor a MIMIC-Eye export folder")
+        raise ValueError(f"verify: {args.dir} is neither a HAIM, a MIMIC-Eye nor a MEDS export folder")
     status = 0
     for name, folder in layouts:
         ns = argparse.Namespace(**vars(args))

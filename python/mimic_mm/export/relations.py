@@ -45,6 +45,10 @@ EMBEDDING_VECTORS = {
     "note": staging("embeddings", "note_vectors"),
 }
 
+# MEDS dataset.
+MEDS_EVENTS = mart("meds_events")
+MEDS_CODES = mart("meds_codes")
+
 # MIMIC-Eye folders: the marts, by the exporter's key.
 MIMIC_EYE_MARTS = {
     "cxr_meta": mart("cxr_meta"),
@@ -103,6 +107,11 @@ def haim_embeddings_relations() -> list[str]:
     return sorted({HAIM_EMBEDDINGS, HAIM_FUSION, *EMBEDDING_VECTORS.values(), LAKE_LINEAGE})
 
 
+def meds_relations() -> list[str]:
+    """Every relation `python -m export meds` reads, sorted."""
+    return sorted({MEDS_EVENTS, MEDS_CODES, LAKE_LINEAGE})
+
+
 # dbt exposure name -> (label, description, relations it reads).
 EXPOSURES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
     "haim_pickles": (
@@ -120,5 +129,10 @@ EXPOSURES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
         "`python -m export haim-embeddings`: HAIM's table in its CSV (or Parquet) layout: marts.haim_fusion "
         "when vectors were embedded, else marts.haim_embeddings.",
         haim_embeddings_relations,
+    ),
+    "meds_dataset": (
+        "MEDS dataset",
+        "`python -m export meds`: marts.meds_events as a MEDS 0.4 dataset (data shards and metadata).",
+        meds_relations,
     ),
 }

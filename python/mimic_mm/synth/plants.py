@@ -6,7 +6,7 @@ eye-tracking roles (read by `synth.eyetracking` to build REFLACX cases and EyeGa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -210,6 +210,15 @@ def plant_all(ids: Ids, rng: np.random.Generator, cases: dict[str, list[str]]) -
 
     plant_haim(p)
     plant_haim_fusion(p)
+
+    # In-hospital deaths (deathtime = dischtime, dod that day): 4 days after admission (a positive of the MEDS
+    # tests' ACES in-hospital mortality task, predicted 48 h after admission) and 20 hours after (left out).
+    for days, case in ((4, "in_hospital_death_after_48h"), (0, "in_hospital_death_within_48h")):
+        s = p.subject(case)
+        a = p.admission(
+            s, d(2165, 2, 1, 9, 30), d(2165, 2, 1 + days, 5, 15) + timedelta(hours=20 * (days == 0))
+        )
+        s.dod = a.dischtime
     return p.subjects
 
 
