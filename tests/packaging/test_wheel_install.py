@@ -71,7 +71,7 @@ def test_installed_pipeline_runs_outside_the_checkout(installed: Path, demo: Pat
         "from mimic_mm.haim_patient import load_patient; print(load_patient('build/export/haim', haim_id=0))"
     )
     sh([str(installed / "python"), "-c", code], work, env)
-    # The copied-file form the README offers: haim_patient.py alone next to the user's code.
+    # The copied-file form docs/haim.md offers: haim_patient.py alone next to the user's code.
     alone = work / "alone"
     alone.mkdir()
     site = sh(
@@ -99,9 +99,9 @@ def test_wheel_is_one_package(installed: Path) -> None:
         assert len(lines) <= 6 and any(ln.startswith("from mimic_mm.") for ln in lines), alias
 
 
-def test_readme_load_patient_example_runs_as_written(installed: Path, demo: Path) -> None:
-    """The README's loading example, run verbatim in a directory holding `build/export/haim`."""
-    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+def test_docs_load_patient_example_runs_as_written(installed: Path, demo: Path) -> None:
+    """docs/haim.md's loading example, run verbatim in a directory holding `build/export/haim`."""
+    readme = (PROJECT / "docs" / "haim.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
     (example,) = [b for b in blocks if "load_patient(" in b]
     out = sh([str(installed / "python"), "-c", example], demo, clean_env(installed)).stdout
