@@ -25,26 +25,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from mimic_mm.dbt_env import dbt_env
-from process_memory import PeakRss
+from process_memory import run_measured
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 STAY_MODELS = ("int_cxr_images_timed", "int_cxr_ed_candidates_paired", "int_cxr_ed_stays_matched")
 log = logging.getLogger("bench_dbt")
-
-
-def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Run a command; return (seconds, peak resident bytes of it and its children), sampled every 0.1 s."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    with PeakRss(proc.pid, interval=0.1) as memory:
-        output, _ = proc.communicate()
-    if proc.returncode != 0:
-        sys.stderr.write(output[-5000:])
-        raise SystemExit(f"{' '.join(args[:2])} failed with exit code {proc.returncode}")
-    return time.perf_counter() - start, memory.peak
 
 
 def prepare_lake(workdir: Path, subjects: int, seed: int) -> Path:
@@ -133,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log.info("dbt build on %s", lake)
     build_s, build_peak = run_measured([str(BIN / "dbt"), "build", "--target-path", str(target)],
-                                       dbt_env(lake, warehouse))  # fmt: skip
+                                       PROJECT, dbt_env(lake, warehouse))  # fmt: skip
     log.info("reference algorithm")
     ref_s, ref_ids, n_stays = reference_stay_ids(lake)
     log.info("SQL stay identification")

@@ -38,12 +38,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench_dbt import PROJECT, prepare_lake, run_measured
+from bench_dbt import PROJECT, prepare_lake
 from mimic_mm.dbt_env import dbt_env
-from mimic_mm.export.haim_embeddings.layout import MART
+from mimic_mm.export.haim_embeddings.layout import TABULAR
 from mimic_mm.export.progress import Summary, human_bytes, progress_bar
 from mimic_mm.export.warehouse import connect
 from mimic_mm.haim_patient import load_patient
+from process_memory import run_measured
 
 sys.path.insert(0, str(PROJECT / "tests" / "haim_embeddings"))
 import haim_reference
@@ -59,7 +60,7 @@ CODES = haim_reference.DEMOGRAPHICS
 def dbt(workdir: Path, lake: Path, db: Path, *argv: str) -> tuple[float, int]:
     cmd = [DBT, *argv, "--project-dir", str(PROJECT), "--target-path", str(workdir / "target"),
            "--log-path", str(workdir / "logs")]  # fmt: skip
-    return run_measured(cmd, dbt_env(lake, db))
+    return run_measured(cmd, PROJECT, dbt_env(lake, db))
 
 
 def prepare_release(workdir: Path, subjects: int, seed: int) -> tuple[Path, Path]:
@@ -89,7 +90,7 @@ def model_seconds(workdir: Path) -> float:
 def mart_rows(db: Path) -> pd.DataFrame:
     con = connect(db)
     try:
-        return con.execute(f"SELECT * FROM {MART} ORDER BY haim_id, img_id").df()
+        return con.execute(f"SELECT * FROM {TABULAR} ORDER BY haim_id, img_id").df()
     finally:
         con.close()
 
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.workdir / "haim-embeddings"
     export_s, export_mem = run_measured(
         [sys.executable, "-m", "export", "-q", "haim-embeddings", "--db", str(db), "--out", str(out)],
+        PROJECT,
         dict(os.environ),
     )
     chosen = choose_rows(mart, args.baseline_rows, args.seed)

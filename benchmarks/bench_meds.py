@@ -21,33 +21,18 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 
 from mimic_mm.dbt_env import dbt_env
-from process_memory import PeakRss
+from process_memory import run_measured
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CONCEPT_MAPS = PROJECT.parent / "shared" / "peers" / "mimic-code" / "mimic-iv" / "concepts" / "concept_map"
 FULL_SUBJECTS = 364_627  # patients in MIMIC-IV 3.1
 log = logging.getLogger("bench_meds")
-
-
-def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Run a command; return (seconds, peak resident bytes of it and its children), sampled every 0.1 s."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    with PeakRss(proc.pid, interval=0.1) as memory:
-        output, _ = proc.communicate()
-    if proc.returncode != 0:
-        sys.stderr.write(output[-5000:])
-        raise SystemExit(f"{' '.join(args[:3])} failed with exit code {proc.returncode}")
-    return time.perf_counter() - start, memory.peak
 
 
 def official_input(workdir: Path, raw: Path, concept_maps: Path) -> Path:
@@ -108,18 +93,20 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, tuple[float, int]] = {}
     log.info("convert")
     results["convert (raw -> lake, every module)"] = run_measured(
-        [sys.executable, "-m", "convert", str(raw), "--lake", str(lake)]
+        [sys.executable, "-m", "convert", str(raw), "--lake", str(lake)], PROJECT
     )
     log.info("dbt build of the MEDS models")
     results["dbt build +meds_events +meds_codes lake_lineage"] = run_measured(
         [str(BIN / "dbt"), "build", "--select", "+meds_events", "+meds_codes", "lake_lineage",
          "--resource-type", "model", "--resource-type", "seed", "--target-path", str(work / "target"),
          "--log-path", str(work / "target")],
+        PROJECT,
         env,
     )  # fmt: skip
     log.info("python -m export meds")
     results["export meds"] = run_measured(
         [sys.executable, "-m", "export", "meds", "--db", str(warehouse), "--out", str(work / "ours"), "-q"],
+        PROJECT,
         env,
     )
     log.info("official ETL")
@@ -127,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     results["official ETL (meds-extract-run)"] = run_measured(
         [str(BIN / "meds-extract-run"), "spec=MIMIC-IV", "do_download=false", f"input_dir={source}",
          "dataset_key=demo", f"output_dir={work / 'official'}"],
+        PROJECT,
         path_env,
     )  # fmt: skip
 

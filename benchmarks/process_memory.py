@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import psutil
 
@@ -39,3 +43,18 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def run_measured(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Run a command; return (seconds, peak resident bytes of it and its children), sampled every 0.1 s. A
+    failure prints the end of its output and stops the benchmark."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    with PeakRss(proc.pid, interval=0.1) as memory:
+        output, _ = proc.communicate()
+    if proc.returncode != 0:
+        sys.stderr.write(output[-5000:])
+        raise SystemExit(f"{' '.join(args[:3])} failed with exit code {proc.returncode}")
+    return time.perf_counter() - start, memory.peak
