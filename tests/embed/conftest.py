@@ -62,12 +62,7 @@ def embed(args: list[str], home: Path, check: bool = True) -> subprocess.Complet
 def release(tmp_path_factory: pytest.TempPathFactory) -> haim_mart_release.MartRelease:
     with shared_dir(tmp_path_factory, "embed_release") as (folder, built):
         if built:
-            return haim_mart_release.MartRelease(
-                folder / "raw",
-                folder / "lake",
-                folder / "warehouse.duckdb",
-                folder / "strict" / "warehouse.duckdb",
-            )
+            return haim_mart_release.MartRelease.at(folder)
         return haim_mart_release.build(folder, subjects=SUBJECTS, strict_variant=False)
 
 

@@ -21,12 +21,7 @@ from shared_dirs import shared_dir
 def mart_release(tmp_path_factory: pytest.TempPathFactory) -> haim_mart_release.MartRelease:
     with shared_dir(tmp_path_factory, "haim_mart_release") as (folder, built):
         if built:
-            return haim_mart_release.MartRelease(
-                folder / "raw",
-                folder / "lake",
-                folder / "warehouse.duckdb",
-                folder / "strict" / "warehouse.duckdb",
-            )
+            return haim_mart_release.MartRelease.at(folder)
         return haim_mart_release.build(folder)
 
 

@@ -26,6 +26,16 @@ class MartRelease:
     warehouse: Path
     strict_warehouse: Path
 
+    @classmethod
+    def at(cls, folder: Path) -> MartRelease:
+        """The release `build(folder)` writes (or wrote: a shared folder another worker built)."""
+        return cls(
+            folder / "raw",
+            folder / "lake",
+            folder / "warehouse.duckdb",
+            folder / "strict" / "warehouse.duckdb",
+        )
+
     @property
     def ground_truth(self) -> dict:
         return json.loads((self.raw / "ground_truth.json").read_text(encoding="utf-8"))
@@ -48,8 +58,8 @@ def dbt_args(target: Path, *args: str) -> list[str]:
 def build(root: Path, subjects: int = SUBJECTS, strict_variant: bool = True) -> MartRelease:
     """The release under `root`; `subjects` and `strict_variant=False` (no strict warehouse) let other test
     folders build a smaller one with the same steps."""
-    raw, lake, warehouse = root / "raw", root / "lake", root / "warehouse.duckdb"
-    strict = root / "strict" / "warehouse.duckdb"
+    release = MartRelease.at(root)
+    raw, lake, warehouse, strict = release.raw, release.lake, release.warehouse, release.strict_warehouse
     run(
         [
             sys.executable,
@@ -72,7 +82,7 @@ def build(root: Path, subjects: int = SUBJECTS, strict_variant: bool = True) -> 
                  "path:models/staging", "--indirect-selection", "cautious"]  # fmt: skip
     run(dbt_args(root / "target", "build", *selection), dbt_env(lake, warehouse))
     if not strict_variant:
-        return MartRelease(raw, lake, warehouse, strict)
+        return release
     strict.parent.mkdir()
     shutil.copy(warehouse, strict)
     run(
@@ -80,4 +90,4 @@ def build(root: Path, subjects: int = SUBJECTS, strict_variant: bool = True) -> 
                  "--vars", "{haim_time_bound: strict}"),
         dbt_env(lake, strict),
     )  # fmt: skip
-    return MartRelease(raw, lake, warehouse, strict)
+    return release

@@ -18,12 +18,7 @@ from shared_dirs import shared_dir
 @pytest.fixture(scope="session")
 def fusion(tmp_path_factory: pytest.TempPathFactory) -> haim_fusion_release.FusionRelease:
     with shared_dir(tmp_path_factory, "haim_fusion_release") as (folder, built):
-        release = haim_mart_release.MartRelease(
-            folder / "raw",
-            folder / "lake",
-            folder / "warehouse.duckdb",
-            folder / "strict" / "warehouse.duckdb",
-        )
+        release = haim_mart_release.MartRelease.at(folder)
         if built:
             return haim_fusion_release.FusionRelease(release, folder / "vectors" / "warehouse.duckdb")
         release = haim_mart_release.build(folder)

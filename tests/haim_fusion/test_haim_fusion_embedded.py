@@ -39,12 +39,7 @@ def embed(args: list[str], home: Path) -> None:
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> FusionRelease:
     with shared_dir(tmp_path_factory, "haim_fusion_embedded") as (folder, built):
-        release = haim_mart_release.MartRelease(
-            folder / "raw",
-            folder / "lake",
-            folder / "warehouse.duckdb",
-            folder / "strict" / "warehouse.duckdb",
-        )
+        release = haim_mart_release.MartRelease.at(folder)
         if built:
             return FusionRelease(release, release.warehouse)
         release = haim_mart_release.build(folder, subjects=SUBJECTS, strict_variant=False)
