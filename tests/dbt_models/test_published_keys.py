@@ -77,7 +77,8 @@ def _tests_named(tests: list | None) -> set[str]:
 
 def test_every_mart_has_an_enforced_contract_and_a_key_test() -> None:
     """Issue 15: every mart carries an enforced contract (every column typed) and a primary-key test (a
-    unique + not_null column, or unique_combination_of_columns)."""
+    unique + not_null column, or unique_combination_of_columns), unless its yml says why it has no key
+    (`meta: {keyless: reason}`: an event stream whose identical events repeat)."""
     found, problems = set(), []
     for yml in (PROJECT / "models" / "marts").glob("*/_*__models.yml"):
         for model in yaml.safe_load(yml.read_text())["models"]:
@@ -89,6 +90,6 @@ def test_every_mart_has_an_enforced_contract_and_a_key_test() -> None:
             problems += [f"{name}.{c['name']}: no data_type" for c in columns if not c.get("data_type")]
             keyed = "unique_combination_of_columns" in _tests_named(model.get("data_tests"))
             keyed |= any({"unique", "not_null"} <= _tests_named(c.get("data_tests")) for c in columns)
-            if not keyed:
+            if not keyed and not model.get("meta", {}).get("keyless"):
                 problems.append(f"{name}: no key test")
     assert found >= CONTRACTED and problems == []

@@ -60,7 +60,7 @@ def test_every_option_is_explained_and_declared_once() -> None:
     from mimic_mm.export.cli import build_parser
 
     parser, subs = build_parser()
-    assert set(subs) == {"haim", "mimic-eye", "haim-embeddings", "verify"}
+    assert set(subs) == {"haim", "mimic-eye", "haim-embeddings", "meds", "verify"}
     for name, sub in [("", parser), *subs.items()]:
         helps = sub.format_help()
         for opt in ("--db", "--debug", "--verbose", "--quiet"):
@@ -68,7 +68,7 @@ def test_every_option_is_explained_and_declared_once() -> None:
         # each option string appears on one action only
         ns = sub.parse_known_args([] if name != "verify" else ["x"])[0]
         assert isinstance(ns, argparse.Namespace)
-    for name in ("haim", "mimic-eye", "haim-embeddings", "verify"):
+    for name in ("haim", "mimic-eye", "haim-embeddings", "meds", "verify"):
         proc = fr.run_export(name, "--help")
         assert proc.returncode == 0
         for line in proc.stdout.splitlines():
