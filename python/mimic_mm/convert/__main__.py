@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from mimic_mm.convert.errors import ConvertError
-from mimic_mm.convert.runner import Options, Result, convert
+from mimic_mm.convert.runner import DEFAULT_MEMORY_GB, Options, Result, convert
 
 log = logging.getLogger("mimic_mm.convert")
 
@@ -57,8 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--memory-limit-gb",  # the old spelling, kept working; `export` says --memory-limit too
         dest="memory_limit_gb",
         type=_gigabytes,
-        default=6.0,
-        help="total DuckDB memory limit, shared between the workers, e.g. 6GB or 500MB (default 6GB)",
+        default=DEFAULT_MEMORY_GB,
+        help="total DuckDB memory limit, shared between the workers, e.g. 1GB or 500MB (default 1GB). "
+        "DuckDB fills whatever it is given while it keeps the rows in file order, so a larger limit only "
+        "buys a little speed (measured: 16,000 subjects, 6GB: 3.0 GB peak, 17.5 s; 1GB: 1.2 GB, 20 s); "
+        "beyond it, DuckDB spills to the lake's temporary folder",
     )
     p.add_argument(
         "--allow-missing",

@@ -30,6 +30,11 @@ from mimic_mm.private_fs import make_private_dirs
 log = logging.getLogger(__name__)
 
 
+# DuckDB keeps the rows of a table in file order while it converts, buffering up to its limit: a few hundred
+# MB a worker stream any table, and more only buys a little speed while the peak grows with the release.
+DEFAULT_MEMORY_GB = 1.0
+
+
 @dataclass
 class Options:
     paths: list[Path]
@@ -37,7 +42,7 @@ class Options:
     force: bool = False
     workers: int = 2
     only: list[str] = field(default_factory=list)
-    memory_limit_gb: float = 6.0
+    memory_limit_gb: float = DEFAULT_MEMORY_GB
     allow_missing: list[str] = field(default_factory=list)  # lake tables (or "all") a release may lack
 
 
