@@ -42,3 +42,17 @@
         {%- endfor %}
     {%- endfor %}
 {% endmacro %}
+
+{#- vmd or vmp of a row of int_haim_fusion_image_means (`averaged`): HAIM's weighted `mean` of a vector of
+    `length` values, with its fallbacks: NULL before any vector exists or when a bounded image has none, zeros
+    for an untimed image, all images at one time (max adjusted time 0) or a NaN in the mean. -#}
+{% macro haim_image_mean_or_zeros(mean, length) %}
+    case
+        when {{ length }} is null then null
+        when averaged.n_untimed > 0 then {{ list_zeros(length) }}
+        when averaged.n_embedded < averaged.n_images then null
+        when averaged.max_adjusted = 0 or {{ list_has_nan(mean) }}
+            then {{ list_zeros(length) }}
+        else {{ mean }}
+    end
+{% endmacro %}

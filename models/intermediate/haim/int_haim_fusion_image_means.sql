@@ -69,21 +69,7 @@ select
     averaged.n_images,
     averaged.n_untimed,
     averaged.n_embedded,
-    case
-        when vector_lengths.vd_length is null then null
-        when averaged.n_untimed > 0 then {{ list_zeros('vector_lengths.vd_length') }}
-        when averaged.n_embedded < averaged.n_images then null
-        when averaged.max_adjusted = 0 or {{ list_has_nan('averaged.vd_mean') }}
-            then {{ list_zeros('vector_lengths.vd_length') }}
-        else averaged.vd_mean
-    end as vmd,
-    case
-        when vector_lengths.vp_length is null then null
-        when averaged.n_untimed > 0 then {{ list_zeros('vector_lengths.vp_length') }}
-        when averaged.n_embedded < averaged.n_images then null
-        when averaged.max_adjusted = 0 or {{ list_has_nan('averaged.vp_mean') }}
-            then {{ list_zeros('vector_lengths.vp_length') }}
-        else averaged.vp_mean
-    end as vmp
+    {{ haim_image_mean_or_zeros('averaged.vd_mean', 'vector_lengths.vd_length') }} as vmd,
+    {{ haim_image_mean_or_zeros('averaged.vp_mean', 'vector_lengths.vp_length') }} as vmp
 from averaged
 cross join vector_lengths

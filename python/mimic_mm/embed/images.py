@@ -22,6 +22,7 @@ from mimic_mm.embed.device import resolve_device
 from mimic_mm.embed.image_model import ImageEmbedder, Weights, load_densenet
 from mimic_mm.embed.store import VectorStore, float_lists
 from mimic_mm.export.progress import Summary, progress_bar
+from mimic_mm.export.warehouse import connect
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def _work_list(run: ImageRun, store: VectorStore, skipped: dict[str, str]) -> tu
     todo: list[Item] = []
     wanted = 0
     sql = (source.ALL_IMAGES if run.all_images else source.IMAGES) + source.IMAGE_ORDER
-    con = source.open_warehouse(run.db)
+    con = connect(run.db)
     try:
         for chunk in source.fetch(con, sql):
             for dicom_id, path in chunk:
@@ -77,7 +78,7 @@ def image_table(ids: list[str], vd: np.ndarray, vp: np.ndarray) -> pa.Table:
 def run_images(run: ImageRun) -> Summary:
     started = time.perf_counter()
     summary = Summary("embed images")
-    source.open_warehouse(run.db).close()  # a missing or locked warehouse stops us before the lake is touched
+    connect(run.db).close()  # a missing or locked warehouse stops us before the lake is touched
     sha = run.weights.sha256
     fingerprint = {
         "kind": "image_vectors",

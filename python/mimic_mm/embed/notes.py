@@ -26,6 +26,7 @@ from mimic_mm.embed.note_chunks import NoteChunks, prepare_note
 from mimic_mm.embed.note_model import NoteEmbedder
 from mimic_mm.embed.store import VectorStore, float_lists
 from mimic_mm.export.progress import Summary, progress_bar
+from mimic_mm.export.warehouse import connect
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def note_table(notes: list[NoteChunks], vectors: np.ndarray, hidden: int) -> pa.
 def _windows(run: NoteRun, done: set[str]) -> Iterator[list[tuple[str, Any]]]:
     """(note_id, text) of notes not yet embedded, `part_size` at a time, streamed from the warehouse."""
     sql = (source.ALL_NOTES if run.all_notes else source.NOTES) + source.NOTE_ORDER
-    con = source.open_warehouse(run.db)
+    con = connect(run.db)
     window: list[tuple[str, Any]] = []
     try:
         for chunk in source.fetch(con, sql, rows=run.part_size):
@@ -109,7 +110,7 @@ def _windows(run: NoteRun, done: set[str]) -> Iterator[list[tuple[str, Any]]]:
 def _count_notes(run: NoteRun, done: set[str]) -> tuple[int, int]:
     """(notes wanted, notes still to embed), from the ids alone."""
     sql = "select note_id from (" + (source.ALL_NOTES if run.all_notes else source.NOTES) + ")"
-    con = source.open_warehouse(run.db)
+    con = connect(run.db)
     wanted = todo = 0
     try:
         for chunk in source.fetch(con, sql, rows=8192):
@@ -139,7 +140,7 @@ def fallback_sha(path: Path) -> str | None:
 def run_notes(run: NoteRun) -> Summary:
     started = time.perf_counter()
     summary = Summary("embed notes")
-    source.open_warehouse(run.db).close()  # a missing or locked warehouse stops us before the lake is touched
+    connect(run.db).close()  # a missing or locked warehouse stops us before the lake is touched
     sha = folder_sha256(run.model_dir)
     fingerprint = {"kind": "note_vectors", "model_sha256": sha, "precision": run.precision}
     info = {"model_dir": str(run.model_dir)}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from mimic_mm.export.warehouse import WarehouseError, connect
+from mimic_mm.export.warehouse import WarehouseError
 
 FETCH_ROWS = 2048
 
@@ -26,10 +25,6 @@ NOTES = (
 )
 ALL_NOTES = "select note_id, text from staging.stg_mimiciv_note__radiology"
 NOTE_ORDER = " order by note_id"
-
-
-def open_warehouse(db: Path) -> duckdb.DuckDBPyConnection:
-    return connect(db)
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, rows: int = FETCH_ROWS) -> Iterator[list[Any]]:
